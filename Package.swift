@@ -1,0 +1,71 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Module layering (one-way): seismo (CLI) → SeismoServer → SeismoWire / SeismoStore
+// → SeismoParquet / SeismoModel → C shims. Only SeismoServer and the CLI import
+// SwiftNIO, so the core modules stay quick to build and test.
+let package = Package(
+    name: "seismo",
+    products: [
+        .executable(name: "seismo", targets: ["seismo"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CSeismoSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CSeismoProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(name: "CSeismoCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CSeismoCurlShims", dependencies: ["CSeismoCurl"]),
+        // protoc-c output (committed; regenerate with proto/generate.sh) + arena allocator.
+        .target(name: "CSeismoPromPB", dependencies: ["CSeismoProtobufC"]),
+
+        // Pure Swift core.
+        .target(name: "SeismoModel"),
+        .target(name: "SeismoWire", dependencies: ["SeismoModel", "CSeismoSnappy", "CSeismoPromPB"]),
+        .target(name: "SeismoParquet", dependencies: ["CSeismoSnappy"]),
+        .target(
+            name: "SeismoStore",
+            dependencies: [
+                "SeismoModel", "SeismoParquet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "SeismoServer",
+            dependencies: [
+                "SeismoModel", "SeismoWire", "SeismoStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "seismo",
+            dependencies: [
+                "SeismoServer", "SeismoStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "CShimTests", dependencies: ["CSeismoSnappy", "CSeismoPromPB", "CSeismoCurlShims"]),
+        .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
+        .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"]),
+        .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

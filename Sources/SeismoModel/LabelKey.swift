@@ -1,0 +1,106 @@
+/// The canonical byte encoding of a series' label set, used as its identity everywhere
+/// (request merging, the series catalog, the WAL).
+///
+/// Layout: for each label, sorted by name (bytewise, as Prometheus sorts them):
+/// `uvarint(len(name)) name uvarint(len(value)) value`. Length prefixes make the key
+/// unambiguous whatever bytes a value holds, and the key sorts like the label set.
+public enum LabelKey {
+    /// Appends one label to a key under construction. Callers append in sorted order.
+    @inlinable
+    public static func append(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, to key: inout [UInt8]) {
+        appendUVarint(UInt64(name.count), to: &key)
+        key.append(contentsOf: name)
+        appendUVarint(UInt64(value.count), to: &key)
+        key.append(contentsOf: value)
+    }
+
+    /// Builds a key from label pairs (sorted here; names must be unique).
+    public static func encode(_ labels: [(name: String, value: String)]) -> [UInt8] {
+        var key: [UInt8] = []
+        for (name, value) in labels.sorted(by: { Array($0.name.utf8).lexicographicallyPrecedes(Array($1.name.utf8)) }) {
+            appendUVarint(UInt64(name.utf8.count), to: &key)
+            key.append(contentsOf: name.utf8)
+            appendUVarint(UInt64(value.utf8.count), to: &key)
+            key.append(contentsOf: value.utf8)
+        }
+        return key
+    }
+
+    /// Decodes a key back into its labels, in key (sorted) order. Returns nil if malformed.
+    public static func decode(_ key: some Collection<UInt8>) -> [(name: String, value: String)]? {
+        let bytes = Array(key)
+        var labels: [(name: String, value: String)] = []
+        var i = 0
+        func readString() -> String? {
+            guard let (len, n) = readUVarint(bytes, at: i) else { return nil }
+            i += n
+            guard len <= UInt64(bytes.count - i) else { return nil }
+            let s = String(decoding: bytes[i..<i + Int(len)], as: UTF8.self)
+            i += Int(len)
+            return s
+        }
+        while i < bytes.count {
+            guard let name = readString(), let value = readString() else { return nil }
+            labels.append((name, value))
+        }
+        return labels
+    }
+
+    /// The Prometheus selector text for a label set: `name{a="x",b="y"}`, values escaped as
+    /// in PromQL string literals. This is the column name in Parquet segments.
+    public static func selector(_ labels: [(name: String, value: String)]) -> String {
+        var metric = ""
+        var rest: [String] = []
+        for (name, value) in labels {
+            if name == "__name__" {
+                metric = value
+            } else {
+                rest.append("\(name)=\"\(escape(value))\"")
+            }
+        }
+        return rest.isEmpty ? (metric.isEmpty ? "{}" : metric) : "\(metric){\(rest.joined(separator: ","))}"
+    }
+
+    /// Escapes a label value the way PromQL prints it: backslash, double quote, newline.
+    public static func escape(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for ch in value.unicodeScalars {
+            switch ch {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+}
+
+@inlinable
+public func appendUVarint(_ value: UInt64, to out: inout [UInt8]) {
+    var v = value
+    while v >= 0x80 {
+        out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+        v >>= 7
+    }
+    out.append(UInt8(v))
+}
+
+/// Reads an unsigned LEB128 varint; returns (value, bytes used) or nil if truncated/overlong.
+@inlinable
+public func readUVarint(_ bytes: [UInt8], at start: Int) -> (UInt64, Int)? {
+    var result: UInt64 = 0
+    var shift: UInt64 = 0
+    var i = start
+    while i < bytes.count {
+        let b = bytes[i]
+        i += 1
+        if shift == 63 && b > 1 { return nil }
+        result |= UInt64(b & 0x7F) << shift
+        if b < 0x80 { return (result, i - start) }
+        shift += 7
+        if shift > 63 { return nil }
+    }
+    return nil
+}
