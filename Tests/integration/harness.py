@@ -410,7 +410,6 @@ def read_store(data_dir: str):
     Returns (cells, columns, problems): cells = {series key: {second: value_bits}},
     columns = {series key: column name}, problems = list of layout problems found.
     """
-    import numpy as np
     import pyarrow.parquet as pq
 
     cells: dict = {}
@@ -430,11 +429,11 @@ def read_store(data_dir: str):
         if "timestamp" not in table.column_names:
             problems.append(f"{path}: no timestamp column")
             continue
-        ts = table.column("timestamp").cast("int64").to_numpy()
-        secs = ts // 1000
-        if np.any(ts % 1000 != 0):
+        ts = table.column("timestamp").cast("int64").to_pylist()
+        secs = [t // 1000 for t in ts]
+        if any(t % 1000 != 0 for t in ts):
             problems.append(f"{path}: timestamps not whole seconds")
-        if len(set(secs.tolist())) != len(secs):
+        if len(set(secs)) != len(secs):
             problems.append(f"{path}: duplicate rows for one second")
         name_to_labels = {}
         for entry in meta:
@@ -457,14 +456,26 @@ def read_store(data_dir: str):
             seen[key] = os.path.basename(path)
             columns[key] = col
             arr = table.column(col).combine_chunks()
-            valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False))
-            vals = arr.fill_null(0.0).to_numpy(zero_copy_only=False).view(np.uint64)
+            if str(arr.type) != "double":
+                problems.append(f"{path}: column {col!r} has type {arr.type}, want double")
+                continue
+            valid = arr.is_valid().to_pylist()
+            bits = float64_bits_of(arr)
             per = cells.setdefault(key, {})
-            for s, b in zip(secs[valid].tolist(), vals[valid].tolist()):
+            for s, ok, b in zip(secs, valid, bits):
+                if not ok:
+                    continue
                 if s in per:
                     problems.append(f"{col}: second {s} stored in two segments")
                 per[s] = b
     return cells, columns, problems
+
+
+def float64_bits_of(arr) -> list[int]:
+    """The raw 64-bit patterns of a pyarrow double array (NaN payloads kept; no numpy needed)."""
+    buf = arr.buffers()[1]
+    mv = memoryview(buf).cast("B")[arr.offset * 8:(arr.offset + len(arr)) * 8]
+    return list(struct.unpack(f"<{len(arr)}Q", mv)) if len(arr) else []
 
 
 def compare_cells(expected: Expected, cells: dict, limit: int = 30) -> list[str]:
