@@ -1,0 +1,240 @@
+import CSeismoPromPB
+import SeismoModel
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Decodes remote-write 1.0 bodies. Not thread-safe: one per thread/event loop; it owns
+/// an arena (reset per request) and a scratch buffer, so steady-state decoding does no
+/// per-sample heap allocation.
+///
+/// protobuf-c unpacks into the arena; the decoder walks the C structures with pointers,
+/// validates each series' labels on their bytes and appends straight into the flat
+/// arrays of a `WriteBatch`. No C pointer outlives a `decode` call.
+public final class WriteRequestDecoder {
+    public let limits: WireLimits
+
+    /// Size of the arena's single block. It grows (to the next power of two with 25 %
+    /// headroom) when a request needs more, so a steady request size settles into one
+    /// block and no mallocs; it shrinks back after a request larger than `retainBytes`.
+    public private(set) var arenaCapacity: Int
+    /// Arena bytes the last decoded request used.
+    public private(set) var lastArenaBytes = 0
+
+    private var arena: OpaquePointer
+    private var scratch: [UInt8] = []
+
+    static let initialArenaBytes = 256 << 10
+    /// Buffers larger than this are released after use rather than kept for the next
+    /// request, so one huge request does not pin its memory for the process lifetime.
+    static let retainBytes = 16 << 20
+
+    public init(limits: WireLimits = WireLimits()) {
+        self.limits = limits
+        arenaCapacity = Self.initialArenaBytes
+        guard let a = seismo_arena_create(arenaCapacity) else { fatalError("seismo_arena_create: out of memory") }
+        arena = a
+    }
+
+    deinit {
+        seismo_arena_destroy(arena)
+    }
+
+    /// body = the raw HTTP body (snappy block). Appends to `batch` (caller clears it).
+    /// An empty body is a valid empty request.
+    public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
+        if snappyBody.count == 0 { return }
+        guard snappyBody.count <= limits.maxCompressedBytes else {
+            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)")
+        }
+        defer {
+            if scratch.capacity > Self.retainBytes { scratch = [] }
+        }
+        try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
+        try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
+    }
+
+    /// Decodes an uncompressed WriteRequest protobuf. Appends to `batch`.
+    public func decode(protobuf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
+        guard protobuf.count <= limits.maxDecodedBytes else {
+            throw WireError.tooLarge("protobuf: request of \(protobuf.count) bytes exceeds limit \(limits.maxDecodedBytes)")
+        }
+        try decodeChecked(protobuf, into: &batch)
+    }
+
+    private func decodeChecked(_ buf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
+        guard buf.count > 0, let base = buf.baseAddress else { return }
+        // BatchSeries offsets are Int32. Every key byte comes from a Label message of at
+        // least the same size, and every sample from a Sample message of more than one
+        // byte, so checking against the request size up front means no series can
+        // overflow mid-way and leave the batch half-filled.
+        guard batch.labelBytes.count + buf.count <= Int(Int32.max),
+              batch.timestamps.count + buf.count <= Int(Int32.max)
+        else {
+            throw WireError.tooLarge("batch: request of \(buf.count) bytes would overflow the batch's 32-bit offsets")
+        }
+
+        guard let request = prometheus__write_request__unpack(
+            seismo_arena_allocator(arena), buf.count, base.assumingMemoryBound(to: UInt8.self))
+        else {
+            seismo_arena_reset(arena)
+            throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes)")
+        }
+        defer { recycleArena() }
+        append(request.pointee, to: &batch)
+    }
+
+    /// Resets the arena after a request; resizes its block if that request needed more
+    /// than one block (or far more than we want to keep).
+    private func recycleArena() {
+        let used = seismo_arena_used(arena)
+        lastArenaBytes = used
+        seismo_arena_reset(arena)
+        var target = arenaCapacity
+        if used > arenaCapacity {
+            target = Self.initialArenaBytes
+            while target < used + used / 4 { target *= 2 }
+        }
+        if target > Self.retainBytes && used <= Self.retainBytes / 4 {
+            target = Self.initialArenaBytes
+        }
+        if target != arenaCapacity, let fresh = seismo_arena_create(target) {
+            seismo_arena_destroy(arena)
+            arena = fresh
+            arenaCapacity = target
+        }
+    }
+
+    private func append(_ request: Prometheus__WriteRequest, to batch: inout WriteBatch) {
+        if request.n_timeseries > 0, let all = request.timeseries {
+            let count = Int(request.n_timeseries)
+            var totalSamples = 0
+            for i in 0..<count { totalSamples += Int(all[i]!.pointee.n_samples) }
+            let needed = batch.timestamps.count + totalSamples
+            if batch.timestamps.capacity < needed { batch.timestamps.reserveCapacity(needed) }
+            if batch.valueBits.capacity < needed { batch.valueBits.reserveCapacity(needed) }
+            for i in 0..<count {
+                appendSeries(all[i]!.pointee, to: &batch)
+            }
+        }
+        if request.n_metadata > 0, let all = request.metadata {
+            for i in 0..<Int(request.n_metadata) {
+                let m = all[i]!.pointee
+                batch.metadata.append(MetricMetadata(
+                    kind: MetricMetadata.Kind(rawValue: Int(truncatingIfNeeded: m.type.rawValue)) ?? .unknown,
+                    family: Self.string(m.metric_family_name),
+                    help: Self.string(m.help),
+                    unit: Self.string(m.unit)))
+            }
+        }
+    }
+
+    @inline(__always)
+    private func appendSeries(_ ts: Prometheus__TimeSeries, to batch: inout WriteBatch) {
+        batch.exemplarsIgnored += Int(ts.n_exemplars)
+        let sampleCount = Int(ts.n_samples)
+        let histogramCount = Int(ts.n_histograms)
+        if sampleCount == 0 && histogramCount == 0 { return }  // nothing to store or lose
+
+        let keyStart = batch.labelBytes.count
+        if let reason = appendKey(ts, to: &batch.labelBytes) {
+            batch.labelBytes.removeSubrange(keyStart...)
+            batch.rejections.add(reason, samples: sampleCount + histogramCount, wholeSeries: true) {
+                Self.selectorExample(ts)
+            }
+            return
+        }
+        if histogramCount > 0 {
+            batch.rejections.add(.nativeHistogram, samples: histogramCount) { Self.selectorExample(ts) }
+        }
+        guard sampleCount > 0, let samples = ts.samples else {
+            batch.labelBytes.removeSubrange(keyStart...)
+            return
+        }
+        batch.series.append(BatchSeries(
+            keyOffset: Int32(truncatingIfNeeded: keyStart),
+            keyLength: Int32(truncatingIfNeeded: batch.labelBytes.count - keyStart),
+            sampleOffset: Int32(truncatingIfNeeded: batch.timestamps.count),
+            sampleCount: Int32(truncatingIfNeeded: sampleCount)))
+        for j in 0..<sampleCount {
+            let s = samples[j]!
+            batch.timestamps.append(s.pointee.timestamp)
+            batch.valueBits.append(s.pointee.value.bitPattern)
+        }
+    }
+
+    /// Validates the series' labels in order and appends its canonical key. Returns the
+    /// first rule broken (the caller then removes the partial key).
+    private func appendKey(_ ts: Prometheus__TimeSeries, to key: inout [UInt8]) -> RejectionReason? {
+        let n = Int(ts.n_labels)
+        guard n > 0, let labels = ts.labels else { return .missingMetricName }
+        var prevName: UnsafePointer<UInt8>? = nil
+        var prevLength = 0
+        var sawMetricName = false
+        for i in 0..<n {
+            let label = labels[i]!.pointee
+            let (name, nameLength) = Self.bytes(label.name)
+            let (value, valueLength) = Self.bytes(label.value)
+            if nameLength == 0 { return .emptyLabelName }
+            if let prev = prevName {
+                let order = LabelRules.compare(prev, prevLength, name, nameLength)
+                if order == 0 { return .duplicateLabelName }
+                if order > 0 { return .unsortedLabels }
+            }
+            prevName = name
+            prevLength = nameLength
+            if !LabelRules.isValidLabelName(name, nameLength) {
+                return LabelRules.isValidUTF8(name, nameLength) ? .invalidLabelName : .invalidUTF8
+            }
+            if valueLength == 0 { return .emptyLabelValue }
+            if !LabelRules.isValidUTF8(value, valueLength) { return .invalidUTF8 }
+            if LabelRules.isMetricNameLabel(name, nameLength) {
+                if !LabelRules.isValidMetricName(value, valueLength) { return .invalidMetricName }
+                sawMetricName = true
+            }
+            LabelKey.append(
+                name: UnsafeRawBufferPointer(start: name, count: nameLength),
+                value: UnsafeRawBufferPointer(start: value, count: valueLength),
+                to: &key)
+        }
+        return sawMetricName ? nil : .missingMetricName
+    }
+
+    /// A C string's bytes. protobuf-c gives proto3 strings as NUL-terminated copies
+    /// (a shared "" when absent).
+    @inline(__always)
+    private static func bytes(_ s: UnsafeMutablePointer<CChar>?) -> (UnsafePointer<UInt8>, Int) {
+        guard let s else { return (emptyBytes, 0) }
+        return (UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), strlen(s))
+    }
+
+    private static let emptyBytes: UnsafePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
+
+    private static func string(_ s: UnsafeMutablePointer<CChar>?) -> String {
+        guard let s else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: s, count: strlen(s)), as: UTF8.self)
+    }
+
+    static let exampleLimit = 200
+
+    /// The selector text of a refused series (cold path: once per reason and request),
+    /// cut to about `exampleLimit` characters.
+    static func selectorExample(_ ts: Prometheus__TimeSeries) -> String {
+        var pairs: [(name: String, value: String)] = []
+        if let labels = ts.labels {
+            for i in 0..<Int(ts.n_labels) {
+                let l = labels[i]!.pointee
+                pairs.append((string(l.name), string(l.value)))
+            }
+        }
+        let text = LabelKey.selector(pairs)
+        return text.count > exampleLimit ? String(text.prefix(exampleLimit)) + "…" : text
+    }
+}
