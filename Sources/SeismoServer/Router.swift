@@ -1,0 +1,79 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import Prometheus
+import SeismoStore
+
+/// Maps method + path to an endpoint. Only this layer (and the endpoints it calls)
+/// turn errors into HTTP status codes.
+final class Router: @unchecked Sendable {
+    let config: ServerConfig
+    let store: Store
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+    let metrics = ServerMetrics()
+    let write: WriteEndpoint
+    private let inFlight = NIOLockedValueBox(0)
+    private let stopping = NIOLockedValueBox(false)
+
+    init(config: ServerConfig, store: Store, registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.config = config
+        self.store = store
+        self.registry = registry
+        self.logger = logger
+        write = WriteEndpoint(store: store, limits: config.wire, metrics: metrics, logger: logger)
+    }
+
+    func bodyLimit(for head: HTTPRequestHead) -> Int {
+        path(of: head) == "/api/v1/write" ? config.wire.maxCompressedBytes : config.maxOtherBodyBytes
+    }
+
+    private func path(of head: HTTPRequestHead) -> Substring {
+        head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+    }
+
+    var requestsInFlight: Int { inFlight.withLockedValue { $0 } }
+
+    func beginStopping() { stopping.withLockedValue { $0 = true } }
+
+    func handle(head: HTTPRequestHead, body: ByteBuffer, respond: @escaping (Response) -> Void) {
+        let path = path(of: head)
+        let handler: String
+        switch path {
+        case "/api/v1/write": handler = "write"
+        case "/metrics": handler = "metrics"
+        case "/-/healthy": handler = "healthy"
+        case "/-/ready": handler = "ready"
+        default: handler = "other"
+        }
+        inFlight.withLockedValue { $0 += 1 }
+        let finish: (Response) -> Void = { [metrics, inFlight] response in
+            inFlight.withLockedValue { $0 -= 1 }
+            metrics.request(handler: handler, code: response.status.code)
+            respond(response)
+        }
+        switch (path, head.method) {
+        case ("/api/v1/write", .POST):
+            write.handle(head: head, body: body, respond: finish)
+        case ("/api/v1/write", _):
+            finish(.methodNotAllowed("POST"))
+        case ("/metrics", .GET):
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            finish(Response(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: bytes))
+        case ("/-/healthy", .GET), ("/-/healthy", .HEAD):
+            finish(.text(.ok, "Seismo is Healthy."))
+        case ("/-/ready", .GET), ("/-/ready", .HEAD):
+            if stopping.withLockedValue({ $0 }) {
+                finish(.text(.serviceUnavailable, "Seismo is shutting down."))
+            } else {
+                finish(.text(.ok, "Seismo is Ready."))
+            }
+        case ("/metrics", _), ("/-/healthy", _), ("/-/ready", _):
+            finish(.methodNotAllowed("GET"))
+        default:
+            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, GET /metrics, /-/healthy, /-/ready)"))
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import SeismoWire
+
+/// HTTP-side settings. Every field has a default; the CLI maps flags and YAML onto it.
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 9201
+    /// Remote-write body and snappy-decoded size limits (413 beyond them).
+    public var wire = WireLimits()
+    /// Bodies of non-write endpoints are small; anything larger is refused early.
+    public var maxOtherBodyBytes = 1 << 20
+    /// Event-loop threads (0 = one per core).
+    public var threads = 0
+    /// How long a graceful stop waits for in-flight requests before sealing the store.
+    public var drainSeconds: Int64 = 10
+
+    public init() {}
+}

@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SeismoModel
+import SeismoStore
+import SeismoWire
+
+/// `POST /api/v1/write`: Prometheus remote write 1.0.
+///
+/// Pipeline: headers (415) → size limits (413, also checked while reading the body and
+/// against snappy's declared length) → snappy + protobuf decode (400) → validation
+/// (bad series refused, good ones kept) → store append → wait for the WAL fsync →
+/// 204, or 400 naming what was refused, or 5xx + Retry-After so the sender retries.
+final class WriteEndpoint: @unchecked Sendable {
+    let store: Store
+    let limits: WireLimits
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    /// Decoder and batch per event-loop thread: both keep their buffers between
+    /// requests, so steady-state ingest does not allocate per sample.
+    private final class ThreadState {
+        let decoder: WriteRequestDecoder
+        var batch = WriteBatch()
+        init(limits: WireLimits) { decoder = WriteRequestDecoder(limits: limits) }
+    }
+    private let threadState = ThreadSpecificVariable<ThreadState>()
+
+    init(store: Store, limits: WireLimits, metrics: ServerMetrics, logger: Logger) {
+        self.store = store
+        self.limits = limits
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Which remote-write message a Content-Type announces.
+    enum ContentKind: Equatable {
+        case v1
+        case v2
+        case unsupported(String)
+    }
+
+    static func classify(contentType: String?) -> ContentKind {
+        guard let raw = contentType?.trimmingSpaces, !raw.isEmpty else { return .v1 }  // empty → v1, as client_golang does
+        let parts = raw.split(separator: ";").map { String($0).trimmingSpaces }
+        guard parts[0].lowercased() == "application/x-protobuf" else { return .unsupported(raw) }
+        for p in parts.dropFirst() {
+            let kv = p.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
+            guard kv.count == 2, kv[0].lowercased() == "proto" else { continue }
+            switch kv[1] {
+            case "prometheus.WriteRequest": return .v1
+            case "io.prometheus.write.v2.Request": return .v2
+            default: return .unsupported(raw)
+            }
+        }
+        return .v1
+    }
+
+    func handle(head: HTTPRequestHead, body: ByteBuffer, respond: @escaping (Response) -> Void) {
+        let started = DispatchTimeNanos.now()
+        let encoding = head.headers.first(name: "content-encoding")?.trimmingSpaces.lowercased() ?? ""
+        guard encoding == "snappy" else {
+            respond(.text(.unsupportedMediaType, encoding.isEmpty
+                ? "unsupported Content-Encoding: none given; remote-write bodies must be snappy-compressed (Content-Encoding: snappy)"
+                : "unsupported Content-Encoding \"\(encoding)\": remote-write bodies must be snappy-compressed (Content-Encoding: snappy)"))
+            return
+        }
+        switch Self.classify(contentType: head.headers.first(name: "content-type")) {
+        case .v1:
+            break
+        case .v2:
+            respond(.text(.unsupportedMediaType,
+                          "unsupported remote-write message io.prometheus.write.v2.Request: this receiver speaks remote write 1.0 (Content-Type: application/x-protobuf;proto=prometheus.WriteRequest)"))
+            return
+        case .unsupported(let type):
+            respond(.text(.unsupportedMediaType, "unsupported Content-Type \"\(type)\": expected application/x-protobuf (remote write 1.0)"))
+            return
+        }
+        metrics.writeBodyBytes.increment(by: body.readableBytes)
+
+        let state: ThreadState
+        if let s = threadState.currentValue {
+            state = s
+        } else {
+            state = ThreadState(limits: limits)
+            threadState.currentValue = state
+        }
+        state.batch.removeAll(keepingCapacity: true)
+        do {
+            try body.withUnsafeReadableBytes { try state.decoder.decode(snappyBody: $0, into: &state.batch) }
+        } catch let error as WireError {
+            switch error.kind {
+            case .tooLarge: respond(.text(.payloadTooLarge, error.message))
+            case .malformed: respond(.text(.badRequest, error.message))
+            }
+            return
+        } catch {
+            respond(.text(.badRequest, "cannot decode write request: \(error)"))
+            return
+        }
+
+        let batch = state.batch
+        metrics.samplesReceived.increment(by: batch.sampleCount + batch.rejections.total)
+        if batch.exemplarsIgnored > 0 { metrics.exemplarsIgnored.increment(by: batch.exemplarsIgnored) }
+        if batch.rejections.series > 0 { metrics.seriesRejected.increment(by: batch.rejections.series) }
+        if !batch.metadata.isEmpty { metrics.metadataReceived.increment(by: batch.metadata.count) }
+
+        let nowMs = Self.wallClockMs()
+        do {
+            try store.append(batch, nowMs: nowMs) { [metrics, logger] durable in
+                let response: Response
+                switch durable {
+                case .success(let result) where !result.rejections.isEmpty:
+                    response = .text(.badRequest, result.rejections.describe(stored: result.stored))
+                case .success:
+                    response = .noContent
+                case .failure(let error):
+                    logger.error("write not durable; asking the sender to retry", metadata: ["write.error": "\(error)"])
+                    response = .retryLater(.serviceUnavailable, "not stored: \(error); retry later", seconds: 5)
+                }
+                metrics.writeDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
+                respond(response)
+            }
+        } catch let error as StoreError {
+            switch error {
+            case .overloaded, .closed:
+                respond(.retryLater(.serviceUnavailable, "not stored: \(error); retry later", seconds: 1))
+            default:
+                respond(.retryLater(.internalServerError, "not stored: \(error); retry later", seconds: 5))
+            }
+        } catch {
+            respond(.retryLater(.internalServerError, "not stored: \(error); retry later", seconds: 5))
+        }
+    }
+
+    static func wallClockMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}
+
+enum DispatchTimeNanos {
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,133 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SeismoModel
+
+/// The framing shared by the WAL and the series catalog:
+///
+///     record := payload_length u32 LE | crc32c(payload) u32 LE | payload
+///
+/// A record is valid only if all of it is on disk and its checksum matches, so a torn
+/// write at the tail (crash mid-append) is detected and cut off on recovery.
+enum RecordLog {
+    static let headerSize = 8
+    /// Upper bound for a single record; anything larger in a header means corruption.
+    static let maxRecordSize = 256 << 20
+
+    /// Appends a framed record to `buffer`.
+    static func frame(_ payload: UnsafeRawBufferPointer, into buffer: inout [UInt8]) {
+        let length = UInt32(payload.count)
+        let crc = CRC32C.checksum(payload)
+        withUnsafeBytes(of: length.littleEndian) { buffer.append(contentsOf: $0) }
+        withUnsafeBytes(of: crc.littleEndian) { buffer.append(contentsOf: $0) }
+        buffer.append(contentsOf: payload)
+    }
+
+    /// Reserves a header in `buffer`; call `finish` after appending the payload.
+    static func begin(_ buffer: inout [UInt8]) -> Int {
+        let start = buffer.count
+        buffer.append(contentsOf: [0, 0, 0, 0, 0, 0, 0, 0])
+        return start
+    }
+
+    static func finish(_ buffer: inout [UInt8], recordStart: Int) {
+        let payloadStart = recordStart + headerSize
+        let length = UInt32(buffer.count - payloadStart)
+        let crc = buffer.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[payloadStart...])) }
+        buffer.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: length.littleEndian, toByteOffset: recordStart, as: UInt32.self)
+            raw.storeBytes(of: crc.littleEndian, toByteOffset: recordStart + 4, as: UInt32.self)
+        }
+    }
+
+    enum ScanEnd: Equatable {
+        /// Every byte was part of a valid record.
+        case clean
+        /// The bytes from `offset` on do not form a valid record (torn tail or corruption).
+        case invalid(offset: Int, reason: String)
+    }
+
+    /// Calls `body` with each valid record's payload, in order; stops at the first bad one.
+    static func scan(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows -> ScanEnd {
+        try bytes.withUnsafeBytes { raw -> ScanEnd in
+            var offset = 0
+            while offset < raw.count {
+                guard raw.count - offset >= headerSize else {
+                    return .invalid(offset: offset, reason: "truncated record header")
+                }
+                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                let crc = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+                guard length <= maxRecordSize else {
+                    return .invalid(offset: offset, reason: "record length \(length) out of range")
+                }
+                guard raw.count - offset - headerSize >= length else {
+                    return .invalid(offset: offset, reason: "truncated record (\(length) bytes declared)")
+                }
+                let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + headerSize)..<(offset + headerSize + length)])
+                guard CRC32C.checksum(payload) == crc else {
+                    return .invalid(offset: offset, reason: "checksum mismatch")
+                }
+                try body(payload)
+                offset += headerSize + length
+            }
+            return .clean
+        }
+    }
+}
+
+/// A cursor over a record payload.
+struct PayloadReader {
+    let raw: UnsafeRawBufferPointer
+    var offset = 0
+
+    init(_ raw: UnsafeRawBufferPointer) { self.raw = raw }
+
+    var isAtEnd: Bool { offset >= raw.count }
+
+    mutating func u8() -> UInt8? {
+        guard offset < raw.count else { return nil }
+        defer { offset += 1 }
+        return raw[offset]
+    }
+
+    mutating func uvarint() -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < raw.count {
+            let b = raw[offset]
+            offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+            if shift > 63 { return nil }
+        }
+        return nil
+    }
+
+    mutating func u64() -> UInt64? {
+        guard raw.count - offset >= 8 else { return nil }
+        defer { offset += 8 }
+        return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    mutating func bytes(_ n: Int) -> UnsafeRawBufferPointer? {
+        guard n >= 0, raw.count - offset >= n else { return nil }
+        defer { offset += n }
+        return UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + n)])
+    }
+
+    mutating func string() -> String? {
+        guard let n = uvarint(), let b = bytes(Int(n)) else { return nil }
+        return String(decoding: b, as: UTF8.self)
+    }
+}
+
+@inline(__always)
+func appendU64(_ v: UInt64, to out: inout [UInt8]) {
+    withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+}
+
+func appendString(_ s: String, to out: inout [UInt8]) {
+    appendUVarint(UInt64(s.utf8.count), to: &out)
+    out.append(contentsOf: s.utf8)
+}

@@ -1,0 +1,99 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SeismoModel
+
+extension Store {
+    /// Group commit: takes everything queued since the last fsync, writes the catalog
+    /// records first (a WAL record may only name series already durable in the catalog),
+    /// then the WAL records, fsyncs both, and completes every waiting request at once.
+    func commitLoop() {
+        var walBytes: [UInt8] = []
+        var catalogBytes: [UInt8] = []
+        while true {
+            lock.lock()
+            while pendingWAL.isEmpty && catalog.pending.isEmpty && !commitStopped { lock.wait() }
+            if pendingWAL.isEmpty && catalog.pending.isEmpty && commitStopped {
+                lock.unlock()
+                return
+            }
+            swap(&walBytes, &pendingWAL)
+            swap(&catalogBytes, &catalog.pending)
+            let seq = pendingSeq
+            let maxSecond = pendingMaxSecond
+            pendingMaxSecond = Int64.min
+            lock.unlock()
+
+            var failure: String?
+            var catalogWritten = catalogBytes.isEmpty
+            let started = DispatchTime.now().uptimeNanoseconds
+            walLock.lock()
+            do {
+                if !catalogBytes.isEmpty {
+                    try appendCatalog(catalogBytes)
+                    catalogWritten = true
+                }
+                if !walBytes.isEmpty { try wal.append(walBytes, maxSecond: maxSecond) }
+            } catch {
+                failure = "\(error)"
+            }
+            walLock.unlock()
+            metrics.walFsync.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+
+            lock.lock()
+            if !catalogWritten {
+                // Keep the catalog records: their ids are already handed out in memory,
+                // so they must reach the disk before any later WAL record.
+                catalogBytes.append(contentsOf: catalog.pending)
+                swap(&catalogBytes, &catalog.pending)
+            }
+            if failure == nil { durableSeq = seq }
+            processedSeq = seq
+            var ready: [(Result<Void, StoreError>) -> Void] = []
+            waiters.removeAll { w in
+                guard w.seq <= seq else { return false }
+                ready.append(w.done)
+                return true
+            }
+            lock.unlock()
+
+            if let failure {
+                metrics.walFailures.increment()
+                logger.error("write-ahead log commit failed; writes answered with 5xx", metadata: ["store.error": "\(failure)"])
+            } else {
+                metrics.walCommits.increment()
+                metrics.walBytes.increment(by: walBytes.count + catalogBytes.count)
+            }
+            let outcome: Result<Void, StoreError> = failure.map { .failure(.storageFailure($0)) } ?? .success(())
+            for done in ready { done(outcome) }
+            walBytes.removeAll(keepingCapacity: true)
+            catalogBytes.removeAll(keepingCapacity: true)
+        }
+    }
+
+    private func appendCatalog(_ bytes: [UInt8]) throws {
+        let path = directory.catalogPath
+        do {
+            try FileIO.writeAll(catalogFD, bytes, path: path)
+            try FileIO.fsync(catalogFD, path: path)
+        } catch {
+            _ = ftruncate(catalogFD, catalogSize)
+            throw error
+        }
+        catalogSize += off_t(bytes.count)
+    }
+
+    /// Blocks until everything queued up to `seq` is durable or failed.
+    func waitDurable(_ seq: UInt64) {
+        let done = DispatchSemaphore(value: 0)
+        lock.lock()
+        if processedSeq >= seq || seq == 0 {
+            lock.unlock()
+            return
+        }
+        waiters.append((seq, { _ in done.signal() }))
+        lock.unlock()
+        done.wait()
+    }
+}

@@ -1,0 +1,194 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SeismoModel
+import SeismoParquet
+
+/// A head segment detached for sealing, with the second range its directory will name.
+struct PendingSeal {
+    let buffer: SegmentBuffer
+    let name: DataDirectory.SegmentName
+    /// Column name and labels JSON per series id present, captured under the store lock.
+    let columns: [(id: UInt32, name: String, labelsJSON: String)]
+}
+
+extension Store {
+    /// Background loop: seals segments that left the out-of-order window, applies
+    /// retention, retries failed seals.
+    func sealLoop() {
+        var lastRetention = 0.0
+        while true {
+            sealSignal.lock()
+            if !sealStop { _ = sealSignal.wait(until: Date().addingTimeInterval(1)) }
+            let stop = sealStop
+            sealSignal.unlock()
+            if stop { return }
+            sealDue(final: false)
+            let now = Date().timeIntervalSince1970
+            if config.retentionSeconds > 0 && now - lastRetention >= 60 {
+                applyRetention(nowSeconds: Int64(now))
+                lastRetention = now
+            }
+        }
+    }
+
+    /// Seals what is due. `final` seals the whole head (graceful stop).
+    func sealDue(final: Bool) {
+        sealMutex.lock()
+        defer { sealMutex.unlock() }
+
+        lock.lock()
+        let limit = final ? newestSecond + 1 : newestSecond - config.headWindowSeconds
+        var work = sealRetry
+        sealRetry = []
+        var previous = sealedUntil
+        for buffer in (final ? head.detachAll() : head.detachSegments(endingAtOrBefore: limit)) {
+            let lower = max(buffer.start, previous)
+            let upper = min(buffer.start + buffer.span, max(limit, buffer.lastSecond + 1))
+            previous = upper
+            let columns = buffer.seriesIds.map { id in
+                let labels = catalog.labels(of: id)
+                return (id, LabelKey.selector(labels), Self.labelsJSON(labels))
+            }
+            work.append(PendingSeal(buffer: buffer, name: .init(start: lower, end: upper), columns: columns))
+        }
+        if let last = work.map(\.name.end).max() { sealedUntil = max(sealedUntil, last) }
+        let waitFor = pendingSeq
+        updateHeadGauges()
+        lock.unlock()
+        guard !work.isEmpty else { return }
+
+        // A segment must not hold anything the WAL might still lose: wait for the fsync
+        // covering the requests that wrote into these buffers.
+        waitDurable(waitFor)
+
+        var failed: [PendingSeal] = []
+        for seal in work {
+            let started = DispatchTime.now().uptimeNanoseconds
+            do {
+                let bytes = try writeSegment(seal)
+                metrics.segmentsSealed.increment()
+                metrics.segmentBytesWritten.increment(by: Int(bytes))
+                logger.info("segment sealed", metadata: [
+                    "store.segment": "\(seal.name.directoryName)", "store.series": "\(seal.columns.count)",
+                    "store.samples": "\(seal.buffer.sampleCount)", "store.bytes": "\(bytes)",
+                ])
+            } catch {
+                failed.append(seal)
+                metrics.sealFailures.increment()
+                logger.error("sealing a segment failed; kept in memory and WAL, will retry",
+                             metadata: ["store.segment": "\(seal.name.directoryName)", "store.error": "\(error)"])
+            }
+            metrics.sealDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+        }
+
+        lock.lock()
+        sealRetry.append(contentsOf: failed)
+        let sealed = sealedUntil
+        lock.unlock()
+        guard failed.isEmpty else { return }
+        do {
+            try directory.writeCheckpoint(sealedUntil: sealed)
+        } catch {
+            logger.error("writing the checkpoint failed", metadata: ["store.error": "\(error)"])
+            return
+        }
+        // The WAL files now wholly below the watermark are redundant with the segments.
+        walLock.lock()
+        do {
+            try wal.rotateIfNotEmpty()
+        } catch {
+            logger.error("rotating the write-ahead log failed", metadata: ["store.error": "\(error)"])
+        }
+        let deleted = wal.deleteFiles(below: sealed)
+        walLock.unlock()
+        metrics.walFilesDeleted.increment(by: deleted)
+    }
+
+    /// Writes one segment directory: column-group files into a temporary directory,
+    /// each fsynced, then one rename makes the whole segment visible at once.
+    func writeSegment(_ seal: PendingSeal) throws -> Int64 {
+        let finalPath = directory.segmentPath(seal.name)
+        let tmpPath = directory.segmentsDirectory + "/.tmp-" + seal.name.directoryName
+        FileIO.removeTree(tmpPath)
+        try FileIO.makeDirectory(tmpPath)
+        let buffer = seal.buffer
+        let firstRow = buffer.firstSecond
+        let rowCount = Int(buffer.lastSecond - buffer.firstSecond + 1)
+        let rowOffset = Int(firstRow - buffer.start)
+        let timestamps = (0..<Int64(rowCount)).map { (firstRow + $0) * 1000 }
+        var total: Int64 = 0
+        var groups: [Int: [(id: UInt32, name: String, labelsJSON: String)]] = [:]
+        for c in seal.columns { groups[Int(c.id) / config.columnsPerFile, default: []].append(c) }
+        for group in groups.keys.sorted() {
+            let members = groups[group]!
+            var columns: [ParquetDoubleColumn] = []
+            columns.reserveCapacity(members.count)
+            for m in members {
+                guard let cells = buffer.column(m.id) else { continue }
+                columns.append(ParquetDoubleColumn(
+                    name: m.name,
+                    values: UnsafeBufferPointer(rebasing: cells.values[rowOffset..<(rowOffset + rowCount)]),
+                    presence: UnsafeBufferPointer(rebasing: cells.tags[rowOffset..<(rowOffset + rowCount)])))
+            }
+            let seriesJSON = "[" + members.map { "{\"column\":\(Self.jsonString($0.name)),\"id\":\($0.id),\"labels\":\($0.labelsJSON)}" }
+                .joined(separator: ",") + "]"
+            let segmentJSON = "{\"format\":1,\"start\":\(seal.name.start),\"end\":\(seal.name.end),\"group\":\(group),\"columns_per_file\":\(config.columnsPerFile)}"
+            let path = tmpPath + "/" + DataDirectory.columnGroupFileName(group)
+            let written = try ParquetWriter.write(
+                path: path, timestampsMs: timestamps, columns: columns,
+                keyValueMetadata: [("seismo.series", seriesJSON), ("seismo.segment", segmentJSON)],
+                createdBy: "seismo", codec: .snappy, fsync: true)
+            total += Int64(written.bytes)
+        }
+        try FileIO.fsyncDirectory(tmpPath)
+        try FileIO.rename(tmpPath, finalPath)
+        try FileIO.fsyncDirectory(directory.segmentsDirectory)
+        return total
+    }
+
+    /// Deletes whole segments that ended before now − retention.
+    func applyRetention(nowSeconds: Int64) {
+        let cutoff = nowSeconds - config.retentionSeconds
+        for name in directory.listSegments() where name.end <= cutoff {
+            let path = directory.segmentPath(name)
+            // Rename first so a reader never sees a half-deleted segment.
+            let doomed = directory.segmentsDirectory + "/.tmp-deleting-" + name.directoryName
+            do {
+                try FileIO.rename(path, doomed)
+                FileIO.removeTree(doomed)
+                metrics.segmentsDeleted.increment()
+                logger.info("segment deleted by retention", metadata: ["store.segment": "\(name.directoryName)"])
+            } catch {
+                logger.error("retention could not delete a segment", metadata: ["store.segment": "\(name.directoryName)", "store.error": "\(error)"])
+            }
+        }
+        try? FileIO.fsyncDirectory(directory.segmentsDirectory)
+    }
+
+    static func labelsJSON(_ labels: [(name: String, value: String)]) -> String {
+        "{" + labels.map { "\(jsonString($0.name)):\(jsonString($0.value))" }.joined(separator: ",") + "}"
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

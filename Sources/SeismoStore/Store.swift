@@ -1,0 +1,320 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Logging
+import SeismoModel
+
+/// What happened to a write request's samples.
+public struct AppendResult: Sendable {
+    public var stored: Int
+    public var rejections: Rejections
+    public var collisions: Int
+}
+
+/// The per-second columnar store: series catalog + WAL + in-memory head + sealed
+/// Parquet segments. Thread-safe; `append` may be called from any thread.
+///
+/// Durability contract: `append` applies samples to the head and queues their WAL
+/// record; `onDurable` fires once that record is fsynced (group commit: one fsync
+/// covers every request queued meanwhile). Only then may the caller acknowledge.
+public final class Store: @unchecked Sendable {
+    public let config: StoreConfig
+    let directory: DataDirectory
+    let logger: Logger
+    let metrics = StoreMetrics()
+
+    /// Guards everything below up to `walLock`'s section.
+    let lock = NSCondition()
+    let head: Head
+    let catalog: SeriesCatalog
+    /// Newest second seen; the out-of-order window trails it (not the wall clock, so
+    /// captured traffic can be replayed into a fresh store).
+    var newestSecond = Store.noSecond
+    /// Every second below this is sealed in segments; samples there are refused.
+    var sealedUntil = Store.noSecond
+    var pendingWAL: [UInt8] = []
+    var pendingMaxSecond = Int64.min
+    var pendingSeq: UInt64 = 0
+    var durableSeq: UInt64 = 0
+    /// Last sequence number the commit thread finished, successfully or not.
+    var processedSeq: UInt64 = 0
+    var waiters: [(seq: UInt64, done: (Result<Void, StoreError>) -> Void)] = []
+    var closing = false
+    var commitStopped = false
+    /// Segments detached from the head whose seal failed; retried by the seal loop.
+    var sealRetry: [PendingSeal] = []
+
+    /// Serialises file appends (commit thread) with rotation/truncation (seal thread).
+    let walLock = NSLock()
+    let wal: WriteAheadLog
+    var catalogFD: Int32 = -1
+    var catalogSize: off_t = 0
+
+    let sealMutex = NSLock()
+    let sealSignal = NSCondition()
+    var sealStop = false
+    var threads: [Thread] = []
+    let threadsDone = DispatchGroup()
+    private var lockFD: Int32 = -1
+
+    static let noSecond = Int64.min / 4
+
+    /// Opens (creating if needed) and recovers a data directory. Does not start the
+    /// background threads: call `start()`.
+    public init(config: StoreConfig, logger: Logger) throws {
+        try config.validate()
+        self.config = config
+        self.logger = logger
+        directory = DataDirectory(root: config.dataDirectory)
+        try directory.createLayout()
+        lockFD = try directory.lock()
+        head = Head(span: config.segmentSpanSeconds)
+        catalog = SeriesCatalog(path: directory.catalogPath)
+        wal = WriteAheadLog(directory: directory.walDirectory, rotateBytes: config.walFileBytes)
+        try recover()
+    }
+
+    private func recover() throws {
+        for name in directory.removeTemporarySegments() {
+            logger.warning("removed unfinished segment from an interrupted seal", metadata: ["store.segment": "\(name)"])
+        }
+        if let problem = try catalog.load(truncateTornTail: true) {
+            logger.warning("series catalog: cut invalid tail", metadata: ["store.problem": "\(problem)"])
+        }
+        catalogFD = try FileIO.open(directory.catalogPath, flags: O_WRONLY | O_CREAT | O_APPEND)
+        catalogSize = off_t(FileIO.fileSize(directory.catalogPath) ?? 0)
+        let sealed = directory.sealedUntil()
+        if sealed != Int64.min {
+            sealedUntil = sealed
+            newestSecond = sealed - 1
+        }
+        var replayed = 0
+        var unknown = 0
+        let seriesCount = UInt32(catalog.seriesCount)
+        let problems = try wal.replay(repair: true) { id, ts, bits in
+            let second = floorDiv(ts, 1000)
+            guard second >= sealedUntil else { return }
+            guard id < seriesCount else {
+                unknown += 1
+                return
+            }
+            head.put(series: id, timestampMs: ts, valueBits: bits)
+            newestSecond = max(newestSecond, second)
+            replayed += 1
+        }
+        for p in problems {
+            logger.warning("write-ahead log: invalid record", metadata: ["store.problem": "\(p)"])
+        }
+        if unknown > 0 {
+            logger.error("write-ahead log: samples of series missing from the catalog skipped",
+                         metadata: ["store.samples": "\(unknown)"])
+        }
+        try wal.openNewFile()
+        metrics.replayedSamples.increment(by: replayed)
+        metrics.series.record(catalog.seriesCount)
+        updateHeadGauges()
+        logger.info("store recovered", metadata: [
+            "store.dir": "\(config.dataDirectory)", "store.series": "\(catalog.seriesCount)",
+            "store.replayed_samples": "\(replayed)", "store.sealed_until": "\(sealedUntil == Store.noSecond ? "none" : String(sealedUntil))",
+            "store.segments": "\(directory.listSegments().count)",
+        ])
+    }
+
+    /// Starts the commit (group fsync) and seal threads.
+    public func start() {
+        for (name, body) in [("seismo-wal-commit", commitLoop), ("seismo-seal", sealLoop)] as [(String, () -> Void)] {
+            threadsDone.enter()
+            let t = Thread { [threadsDone] in
+                body()
+                threadsDone.leave()
+            }
+            t.name = name
+            t.start()
+            threads.append(t)
+        }
+    }
+
+    /// Appends a decoded request. Throws (nothing applied) when the store cannot accept
+    /// writes now; otherwise calls `onDurable` with what was stored and refused once the
+    /// stored samples are fsynced (on the commit thread), or at once, on the calling
+    /// thread, if nothing needed writing. The same result is also returned.
+    @discardableResult
+    public func append(_ batch: WriteBatch, nowMs: Int64,
+                       onDurable: @escaping (Result<AppendResult, StoreError>) -> Void) throws -> AppendResult {
+        var result = AppendResult(stored: 0, rejections: batch.rejections, collisions: 0)
+        let maxFutureMs = nowMs &+ config.maxFutureMilliseconds
+        lock.lock()
+        if closing {
+            lock.unlock()
+            throw StoreError.closed
+        }
+        if pendingWAL.count > config.maxPendingWALBytes {
+            lock.unlock()
+            throw StoreError.overloaded("\(pendingWAL.count) WAL bytes waiting for fsync")
+        }
+        for m in batch.metadata { catalog.update(m) }
+        let seriesBefore = catalog.seriesCount
+
+        // The window is judged against the newest second including this request, so the
+        // answer does not depend on the order of series inside the request.
+        var batchMax = Int64.min
+        for ts in batch.timestamps where ts <= maxFutureMs && ts > batchMax { batchMax = ts }
+        if batchMax != Int64.min { newestSecond = max(newestSecond, floorDiv(batchMax, 1000)) }
+        let lowestSecond = max(sealedUntil, newestSecond - config.headWindowSeconds)
+        let lowestMs = lowestSecond &* 1000
+
+        let walMark = pendingWAL.count
+        let recordStart = RecordLog.begin(&pendingWAL)
+        pendingWAL.append(WriteAheadLog.sampleRecord)
+        var maxSecond = Int64.min
+        batch.labelBytes.withUnsafeBytes { labels in
+            batch.timestamps.withUnsafeBufferPointer { timestamps in
+                batch.valueBits.withUnsafeBufferPointer { values in
+                    for s in batch.series {
+                        let key = UnsafeRawBufferPointer(rebasing: labels[Int(s.keyOffset)..<Int(s.keyOffset + s.keyLength)])
+                        var id: UInt32?
+                        let first = Int(s.sampleOffset)
+                        for i in first..<(first + Int(s.sampleCount)) {
+                            let ts = timestamps[i]
+                            if ts > maxFutureMs {
+                                result.rejections.add(.tooFarInFuture, samples: 1) {
+                                    "\(Self.describe(key)) at \(ts) ms, more than \(config.maxFutureMilliseconds / 1000)s after the server clock \(nowMs) ms"
+                                }
+                                continue
+                            }
+                            if ts < lowestMs {
+                                result.rejections.add(.tooOld, samples: 1) {
+                                    "\(Self.describe(key)) at \(ts) ms, before the open window starting at \(lowestMs) ms"
+                                }
+                                continue
+                            }
+                            let sid = id ?? catalog.resolve(key)
+                            id = sid
+                            if head.put(series: sid, timestampMs: ts, valueBits: values[i]) { result.collisions += 1 }
+                            appendUVarint(UInt64(sid), to: &pendingWAL)
+                            appendU64(UInt64(bitPattern: ts), to: &pendingWAL)
+                            appendU64(values[i], to: &pendingWAL)
+                            result.stored += 1
+                            let second = floorDiv(ts, 1000)
+                            if second > maxSecond { maxSecond = second }
+                        }
+                    }
+                }
+            }
+        }
+        if result.stored > 0 {
+            RecordLog.finish(&pendingWAL, recordStart: recordStart)
+            pendingMaxSecond = max(pendingMaxSecond, maxSecond)
+        } else {
+            pendingWAL.removeSubrange(walMark...)
+        }
+        let needsCommit = result.stored > 0 || !catalog.pending.isEmpty
+        if needsCommit {
+            pendingSeq += 1
+            let final = result
+            waiters.append((pendingSeq, { onDurable($0.map { final }) }))
+            lock.signal()
+        }
+        let created = catalog.seriesCount - seriesBefore
+        lock.unlock()
+
+        metrics.samplesStored.increment(by: result.stored)
+        if result.collisions > 0 { metrics.collisions.increment(by: result.collisions) }
+        metrics.recordRejections(result.rejections)
+        if created > 0 {
+            metrics.newSeries.increment(by: created)
+            metrics.series.record(seriesBefore + created)
+        }
+        if !needsCommit { onDurable(.success(result)) }
+        return result
+    }
+
+    static func describe(_ key: UnsafeRawBufferPointer) -> String {
+        let text = LabelKey.selector(LabelKey.decode(Array(key)) ?? [])
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
+    }
+
+    func updateHeadGauges() {
+        metrics.headSamples.record(head.sampleCount)
+        metrics.headColumns.record(head.seriesColumns)
+        if sealedUntil != Store.noSecond { metrics.sealedUntil.record(sealedUntil) }
+        if newestSecond != Store.noSecond { metrics.newestSecond.record(newestSecond) }
+    }
+
+    /// Live figures for `/metrics`-style reporting and tests.
+    public struct Stats: Sendable {
+        public var series: Int
+        public var headSamples: Int
+        public var newestSecond: Int64?
+        public var sealedUntil: Int64?
+        public var segments: Int
+    }
+
+    public func stats() -> Stats {
+        lock.lock()
+        defer { lock.unlock() }
+        return Stats(series: catalog.seriesCount, headSamples: head.sampleCount,
+                     newestSecond: newestSecond == Store.noSecond ? nil : newestSecond,
+                     sealedUntil: sealedUntil == Store.noSecond ? nil : sealedUntil,
+                     segments: directory.listSegments().count)
+    }
+
+    /// Graceful stop: waits for queued writes, seals the whole head into segments (so a
+    /// stopped data directory is a complete Parquet dataset), deletes the WAL it covers.
+    public func close() {
+        lock.lock()
+        if closing {
+            lock.unlock()
+            return
+        }
+        closing = true
+        lock.unlock()
+        sealDue(final: true)
+        sealSignal.lock()
+        sealStop = true
+        sealSignal.broadcast()
+        sealSignal.unlock()
+        lock.lock()
+        commitStopped = true
+        lock.broadcast()
+        lock.unlock()
+        threadsDone.wait()
+        walLock.lock()
+        lock.lock()
+        let sealed = sealedUntil
+        let unsealed = !sealRetry.isEmpty
+        lock.unlock()
+        wal.close()
+        if !unsealed {
+            metrics.walFilesDeleted.increment(by: wal.deleteFiles(below: sealed))
+        }
+        walLock.unlock()
+        Glibc.close(catalogFD)
+        Glibc.close(lockFD)
+        logger.info("store closed", metadata: ["store.sealed_until": "\(sealed)"])
+    }
+}
+
+extension Store {
+    /// Test hook: stops the background threads and releases files *without* sealing or
+    /// truncating anything, leaving the directory as a `kill -9` would (minus the
+    /// unsynced tail, which a crash test adds by hand).
+    func simulateCrashForTesting() {
+        lock.lock()
+        closing = true
+        commitStopped = true
+        lock.broadcast()
+        lock.unlock()
+        sealSignal.lock()
+        sealStop = true
+        sealSignal.broadcast()
+        sealSignal.unlock()
+        threadsDone.wait()
+        walLock.lock()
+        wal.close()
+        walLock.unlock()
+        Glibc.close(catalogFD)
+        Glibc.close(lockFD)
+    }
+}

@@ -1,0 +1,59 @@
+/// Store settings. Every field has a default; the CLI maps flags and YAML onto it.
+public struct StoreConfig: Sendable {
+    /// Root of the data directory (created if missing).
+    public var dataDirectory: String
+    /// Out-of-order window: samples older than (newest second seen − window) are refused.
+    public var headWindowSeconds: Int64 = 600
+    /// Length of a sealed segment; segments are aligned to multiples of it (UTC epoch).
+    public var segmentSpanSeconds: Int64 = 3600
+    /// Segments ending longer ago than this (wall clock) are deleted; 0 keeps everything.
+    public var retentionSeconds: Int64 = 0
+    /// Maximum series columns per Parquet file of a segment (bounds footer size).
+    public var columnsPerFile: Int = 1000
+    /// Samples further than this ahead of the wall clock are refused (Prometheus: 10 min).
+    public var maxFutureMilliseconds: Int64 = 600_000
+    /// WAL files rotate at this size.
+    public var walFileBytes: Int = 64 << 20
+    /// Unwritten WAL bytes beyond which writes get 503 (the disk cannot keep up).
+    public var maxPendingWALBytes: Int = 256 << 20
+
+    public init(dataDirectory: String) {
+        self.dataDirectory = dataDirectory
+    }
+
+    public func validate() throws {
+        guard segmentSpanSeconds >= 60, segmentSpanSeconds <= 86_400 * 7 else {
+            throw StoreError.invalidConfig("segment span must be between 1m and 7d, got \(segmentSpanSeconds)s")
+        }
+        guard headWindowSeconds >= 1 else {
+            throw StoreError.invalidConfig("head window must be at least 1s, got \(headWindowSeconds)s")
+        }
+        guard columnsPerFile >= 1 else { throw StoreError.invalidConfig("columns per file must be at least 1") }
+        guard retentionSeconds >= 0 else { throw StoreError.invalidConfig("retention must not be negative") }
+    }
+}
+
+/// Store failures, split by what the sender should do about them.
+public enum StoreError: Error, CustomStringConvertible {
+    /// Temporary: the WAL cannot keep up. Retry later (HTTP 503 + Retry-After).
+    case overloaded(String)
+    /// Writing to disk failed (disk full, I/O error). Retry later (HTTP 500/503).
+    case storageFailure(String)
+    /// The store is closing.
+    case closed
+    case invalidConfig(String)
+    /// Another process holds the data directory.
+    case locked(String)
+    case corruption(String)
+
+    public var description: String {
+        switch self {
+        case .overloaded(let m): return "store overloaded: \(m)"
+        case .storageFailure(let m): return "storage failure: \(m)"
+        case .closed: return "store is shutting down"
+        case .invalidConfig(let m): return "invalid store configuration: \(m)"
+        case .locked(let m): return "data directory locked: \(m)"
+        case .corruption(let m): return "corruption: \(m)"
+        }
+    }
+}

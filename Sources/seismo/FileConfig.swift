@@ -1,0 +1,61 @@
+import Foundation
+import Yams
+
+/// The YAML configuration file (`--config FILE`). Every key is optional; flags given on
+/// the command line win over the file, and the file wins over built-in defaults.
+///
+///     listen: 127.0.0.1:9201
+///     data: ./data
+///     log_level: info
+///     storage:
+///       head_window: 10m          # out-of-order window behind the newest sample
+///       segment_span: 1h          # sealed segment length (1m .. 7d)
+///       retention: 0s             # delete segments older than this; 0 keeps all
+///       columns_per_file: 1000    # series per Parquet file of a segment
+///       wal_file_size: 64MiB
+///       max_pending_wal: 256MiB   # unfsynced WAL beyond this → 503
+///     limits:
+///       max_body_size: 32MiB      # compressed remote-write body → 413 beyond
+///       max_decoded_size: 64MiB   # snappy-declared decoded size → 413 beyond
+///       max_future: 10m           # samples further ahead of the clock are refused
+struct FileConfig: Decodable {
+    struct Storage: Decodable {
+        var head_window: String?
+        var segment_span: String?
+        var retention: String?
+        var columns_per_file: Int?
+        var wal_file_size: String?
+        var max_pending_wal: String?
+    }
+
+    struct Limits: Decodable {
+        var max_body_size: String?
+        var max_decoded_size: String?
+        var max_future: String?
+    }
+
+    var listen: String?
+    var data: String?
+    var log_level: String?
+    var storage: Storage?
+    var limits: Limits?
+
+    static func load(path: String) throws -> FileConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        do {
+            return try YAMLDecoder().decode(FileConfig.self, from: text.isEmpty ? "{}" : text)
+        } catch {
+            throw ConfigError("invalid config file \(path): \(error)")
+        }
+    }
+}
+
+struct ConfigError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}

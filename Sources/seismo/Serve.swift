@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import SeismoServer
+import SeismoStore
+import SeismoWire
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Receive Prometheus remote write into the per-second Parquet store.",
+        discussion: """
+        Every setting has a default; a YAML file (--config) can set any of them and flags \
+        override the file. On SIGTERM or SIGINT the server stops accepting, finishes \
+        in-flight writes and seals the head into Parquet, so a stopped data directory is a \
+        complete dataset.
+        """
+    )
+
+    @Option(help: "YAML configuration file (keys: listen, data, log_level, storage.*, limits.*).")
+    var config: String?
+
+    @Option(help: "Address to listen on, HOST:PORT. (default: 127.0.0.1:9201)")
+    var listen: String?
+
+    @Option(help: "Data directory. (default: ./data)")
+    var data: String?
+
+    @Option(name: .customLong("head-window"), help: "Out-of-order window behind the newest sample seen; older samples are refused. (default: 10m)")
+    var headWindow: String?
+
+    @Option(name: .customLong("segment-span"), help: "Length of a sealed Parquet segment, 1m to 7d. (default: 1h)")
+    var segmentSpan: String?
+
+    @Option(help: "Delete segments that ended longer ago than this; 0 keeps everything. (default: 0)")
+    var retention: String?
+
+    @Option(name: .customLong("columns-per-file"), help: "Maximum series columns per Parquet file of a segment. (default: 1000)")
+    var columnsPerFile: Int?
+
+    @Option(name: .customLong("wal-file-size"), help: "Write-ahead log file rotation size. (default: 64MiB)")
+    var walFileSize: String?
+
+    @Option(name: .customLong("max-pending-wal"), help: "Unsynced WAL bytes beyond which writes get 503 + Retry-After. (default: 256MiB)")
+    var maxPendingWAL: String?
+
+    @Option(name: .customLong("max-body-size"), help: "Largest compressed remote-write body; larger gets 413. (default: 32MiB)")
+    var maxBodySize: String?
+
+    @Option(name: .customLong("max-decoded-size"), help: "Largest snappy-declared decoded body, checked before allocating; larger gets 413. (default: 64MiB)")
+    var maxDecodedSize: String?
+
+    @Option(name: .customLong("max-future"), help: "Refuse samples further ahead of the wall clock than this. (default: 10m)")
+    var maxFuture: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (default: info)")
+    var logLevel: String?
+
+    func run() async throws {
+        let file = try config.map(FileConfig.load(path:))
+        let (store, server, level) = try resolve(file: file)
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "seismo")
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["seismo_wal_fsync_duration_seconds"] =
+            [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+             .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
+        MetricsSystem.bootstrap(factory)
+
+        let theStore: Store
+        do {
+            theStore = try Store(config: store, logger: logger)
+        } catch {
+            throw ValidationError("cannot open data directory \(store.dataDirectory): \(error)")
+        }
+        let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger)
+        let port = try await http.bind()
+        print("""
+        Seismo is receiving remote write on http://\(server.host):\(port)/api/v1/write (data: \(store.dataDirectory))
+        Add this to prometheus.yml:
+
+        remote_write:
+          - url: http://\(server.host):\(port)/api/v1/write
+
+        """)
+        fflush(stdout)
+        // Services stop in reverse order: HTTP first (drains in-flight writes), then the
+        // store (seals the head).
+        let group = ServiceGroup(
+            services: [StoreService(store: theStore), http],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        try await group.run()
+    }
+
+    /// Defaults ← config file ← flags.
+    func resolve(file: FileConfig?) throws -> (StoreConfig, ServerConfig, Logger.Level) {
+        var server = ServerConfig()
+        let listenText = listen ?? file?.listen ?? "127.0.0.1:9201"
+        guard let colon = listenText.lastIndex(of: ":"), let port = Int(listenText[listenText.index(after: colon)...]),
+              port >= 0, port < 65536
+        else { throw ValidationError("--listen must be HOST:PORT, got \(listenText)") }
+        server.host = String(listenText[..<colon]).trimmingCharacters(in: "[").trimmingCharacters(in: "]")
+        if server.host.isEmpty { server.host = "0.0.0.0" }
+        server.port = port
+
+        var store = StoreConfig(dataDirectory: data ?? file?.data ?? "./data")
+        func duration(_ flag: String?, _ fileValue: String?, _ name: String) throws -> Int64? {
+            guard let text = flag ?? fileValue else { return nil }
+            guard let s = Durations.seconds(text) else { throw ValidationError("\(name): cannot parse duration \"\(text)\" (use e.g. 90s, 10m, 1h)") }
+            return s
+        }
+        func size(_ flag: String?, _ fileValue: String?, _ name: String) throws -> Int? {
+            guard let text = flag ?? fileValue else { return nil }
+            guard let b = ByteSizes.bytes(text), b > 0 else { throw ValidationError("\(name): cannot parse size \"\(text)\" (use e.g. 33554432 or 32MiB)") }
+            return b
+        }
+        if let v = try duration(headWindow, file?.storage?.head_window, "head-window") { store.headWindowSeconds = v }
+        if let v = try duration(segmentSpan, file?.storage?.segment_span, "segment-span") { store.segmentSpanSeconds = v }
+        if let v = try duration(retention, file?.storage?.retention, "retention") { store.retentionSeconds = v }
+        if let v = columnsPerFile ?? file?.storage?.columns_per_file { store.columnsPerFile = v }
+        if let v = try size(walFileSize, file?.storage?.wal_file_size, "wal-file-size") { store.walFileBytes = v }
+        if let v = try size(maxPendingWAL, file?.storage?.max_pending_wal, "max-pending-wal") { store.maxPendingWALBytes = v }
+        if let v = try duration(maxFuture, file?.limits?.max_future, "max-future") { store.maxFutureMilliseconds = v * 1000 }
+        if let v = try size(maxBodySize, file?.limits?.max_body_size, "max-body-size") { server.wire.maxCompressedBytes = v }
+        if let v = try size(maxDecodedSize, file?.limits?.max_decoded_size, "max-decoded-size") { server.wire.maxDecodedBytes = v }
+        do {
+            try store.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let levelText = logLevel ?? file?.log_level ?? "info"
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw ValidationError("log-level: unknown level \"\(levelText)\"")
+        }
+        return (store, server, level)
+    }
+}
