@@ -1,0 +1,155 @@
+/// Encodes column chunks page by page and streams them to the file. One
+/// instance serves every column of a file so its page buffers are reused.
+final class ColumnChunkWriter {
+    private let output: FileOutput
+    private let codec: Int32
+    private let maxPageBytes: Int
+    private var body: [UInt8] = []
+    private var compressed: [UInt8] = []
+    private var header = ThriftCompactWriter(capacity: 64)
+
+    init(output: FileOutput, codec: ParquetCodec, maxPageBytes: Int) {
+        self.output = output
+        self.codec = codec == .snappy ? CompressionCodec.snappy : CompressionCodec.uncompressed
+        self.maxPageBytes = maxPageBytes
+    }
+
+    /// Compresses `body` and writes header + body. Returns the page's sizes
+    /// *including* its header, which is what the chunk totals must count.
+    private func flushPage(numValues: Int, encoding: Int32) throws -> (uncompressed: Int64, compressed: Int64) {
+        var stored = body.count
+        if codec == CompressionCodec.snappy {
+            SnappyBlock.compress(body, into: &compressed)
+            stored = compressed.count
+        }
+        guard body.count <= Int32.max, stored <= Int32.max, numValues <= Int32.max else {
+            throw ParquetError(.invalidArgument, path: output.path, "page too large")
+        }
+        encodeDataPageHeader(
+            &header, uncompressedSize: Int32(body.count), compressedSize: Int32(stored),
+            numValues: Int32(numValues), encoding: encoding)
+        try output.write(header.bytes)
+        try output.write(codec == CompressionCodec.snappy ? compressed : body)
+        return (Int64(header.bytes.count + body.count), Int64(header.bytes.count + stored))
+    }
+
+    /// The REQUIRED INT64 timestamp column, DELTA_BINARY_PACKED. Each page is a
+    /// self-contained delta stream (its own header and first value).
+    func writeTimestamps(_ timestamps: [Int64], name: String) throws -> ChunkSummary {
+        let start = output.position
+        let pageRows = max(1, maxPageBytes / DeltaBinaryPacked.maxBytesPerValue)
+        var uncompressed: Int64 = 0
+        var stored: Int64 = 0
+        var row = 0
+        try timestamps.withUnsafeBufferPointer { all in
+            repeat {
+                let end = min(all.count, row + pageRows)
+                body.removeAll(keepingCapacity: true)
+                DeltaBinaryPacked.encode(UnsafeBufferPointer(rebasing: all[row..<end]), into: &body)
+                let sizes = try flushPage(numValues: end - row, encoding: Encoding.deltaBinaryPacked)
+                uncompressed += sizes.uncompressed
+                stored += sizes.compressed
+                row = end
+            } while row < all.count
+        }
+        var stats = ChunkStatistics()
+        if let lo = timestamps.min(), let hi = timestamps.max() {
+            stats.minValue = plainBytes(UInt64(bitPattern: lo))
+            stats.maxValue = plainBytes(UInt64(bitPattern: hi))
+        }
+        return ChunkSummary(
+            physicalType: PhysicalType.int64, encodings: [Encoding.deltaBinaryPacked, Encoding.rle], name: name,
+            codec: codec, numValues: Int64(timestamps.count), totalUncompressedSize: uncompressed,
+            totalCompressedSize: stored, dataPageOffset: start, statistics: stats)
+    }
+
+    /// An OPTIONAL DOUBLE column: per page, a 4-byte length + width-1 RLE hybrid
+    /// definition levels, then PLAIN bit patterns of the present rows only.
+    func writeDoubles(_ column: ParquetDoubleColumn, rowCount: Int) throws -> (ChunkSummary, nonNull: Int) {
+        let start = output.position
+        let presence = column.presence
+        let values = column.values
+        var stats = DoubleStats()
+        var uncompressed: Int64 = 0
+        var stored: Int64 = 0
+        var row = 0
+        repeat {
+            // Cut the page before its body could pass the limit: 8 bytes per
+            // present value plus a bound on the levels (≤ 2 bytes per 8 rows).
+            let pageStart = row
+            var present = 0
+            while row < rowCount {
+                let p = presence[row] != 0 ? 1 : 0
+                if row > pageStart && 8 * (present + p) + (row + 1 - pageStart) / 4 + 16 > maxPageBytes { break }
+                present += p
+                row += 1
+            }
+            body.removeAll(keepingCapacity: true)
+            body.append(contentsOf: [0, 0, 0, 0])
+            RLEHybrid.encodePresence(presence, pageStart..<row, into: &body)
+            let levelBytes = UInt32(body.count - 4)
+            body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
+            var offset = body.count
+            body.append(contentsOf: repeatElement(0, count: 8 * present))
+            body.withUnsafeMutableBytes { raw in
+                for r in pageStart..<row where presence[r] != 0 {
+                    let bits = values[r]
+                    raw.storeBytes(of: bits.littleEndian, toByteOffset: offset, as: UInt64.self)
+                    offset += 8
+                    stats.add(bits)
+                }
+            }
+            let sizes = try flushPage(numValues: row - pageStart, encoding: Encoding.plain)
+            uncompressed += sizes.uncompressed
+            stored += sizes.compressed
+        } while row < rowCount
+        let summary = ChunkSummary(
+            physicalType: PhysicalType.double, encodings: [Encoding.plain, Encoding.rle], name: column.name,
+            codec: codec, numValues: Int64(rowCount), totalUncompressedSize: uncompressed,
+            totalCompressedSize: stored, dataPageOffset: start,
+            statistics: stats.finish(nullCount: Int64(rowCount - stats.count)))
+        return (summary, stats.count)
+    }
+}
+
+/// Min/max/NaN tracking with the TYPE_ORDER rules for doubles.
+struct DoubleStats {
+    var count = 0
+    var nanCount: Int64 = 0
+    var min = Double.infinity
+    var max = -Double.infinity
+    var hasMinMax = false
+
+    @inline(__always)
+    mutating func add(_ bits: UInt64) {
+        count += 1
+        let v = Double(bitPattern: bits)
+        // NaN has no place in an order, so it goes into nan_count only; a NaN
+        // min/max would make readers prune (or keep) row groups wrongly.
+        if v.isNaN {
+            nanCount += 1
+            return
+        }
+        hasMinMax = true
+        if v < min { min = v }
+        if v > max { max = v }
+    }
+
+    func finish(nullCount: Int64) -> ChunkStatistics {
+        var s = ChunkStatistics(nullCount: nullCount, nanCount: nanCount)
+        if hasMinMax {
+            // -0.0 == +0.0 compares equal, so which zero was seen first is an
+            // accident; the spec fixes min to -0.0 and max to +0.0.
+            let lo = min == 0 ? -0.0 : min
+            let hi = max == 0 ? 0.0 : max
+            s.minValue = plainBytes(lo.bitPattern)
+            s.maxValue = plainBytes(hi.bitPattern)
+        }
+        return s
+    }
+}
+
+/// PLAIN encoding of an 8-byte value: little-endian.
+func plainBytes(_ bits: UInt64) -> [UInt8] {
+    (0..<8).map { UInt8(truncatingIfNeeded: bits >> (8 * UInt64($0))) }
+}

@@ -1,0 +1,40 @@
+/// A decompressed v1 data page body and the level decoding shared by all
+/// column types.
+struct DataPage {
+    let body: [UInt8]
+    let start: Int
+    let end: Int
+    /// File offset that `body[0]` stands for (exact for uncompressed pages,
+    /// the page body's start for decompressed ones).
+    let bodyOffset: Int64
+    let numValues: Int
+    let encoding: Int32
+    let levelEncoding: Int32
+    let optional: Bool
+    let path: String
+    var offsetsAreApproximate = false
+
+    func error(at position: Int, _ message: String, kind: ParquetError.Kind = .corruptData) -> ParquetError {
+        let offset = offsetsAreApproximate ? bodyOffset : bodyOffset + Int64(position)
+        return ParquetError(kind, path: path, offset: offset, message)
+    }
+
+    /// Splits the body into definition levels and values. For a REQUIRED
+    /// column every value is present and `levels` is nil.
+    func definitionLevels() throws -> (levels: [UInt8]?, nonNull: Int, valuesStart: Int) {
+        guard optional else { return (nil, numValues, start) }
+        guard levelEncoding == Encoding.rle else {
+            throw error(at: start, "definition level encoding \(levelEncoding) (only RLE)", kind: .unsupported)
+        }
+        // v1 pages prefix the levels with their byte length (u32 LE).
+        guard end - start >= 4 else { throw error(at: start, "page too short for the definition level length") }
+        let length = Int(body[start]) | Int(body[start + 1]) << 8 | Int(body[start + 2]) << 16 | Int(body[start + 3]) << 24
+        guard length <= end - start - 4 else { throw error(at: start, "definition levels of \(length) bytes exceed the page") }
+        var levels: [UInt8] = []
+        try RLEHybrid.decode(body, start: start + 4, end: start + 4 + length, bitWidth: 1, count: numValues,
+                             fileOffset: offsetsAreApproximate ? bodyOffset - Int64(start) : bodyOffset, path: path, into: &levels)
+        var nonNull = 0
+        for l in levels { nonNull &+= Int(l) }
+        return (levels, nonNull, start + 4 + length)
+    }
+}

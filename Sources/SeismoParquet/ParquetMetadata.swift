@@ -1,0 +1,194 @@
+/// Enum values from parquet.thrift used by this writer and reader.
+enum PhysicalType {
+    static let int32: Int32 = 1
+    static let int64: Int32 = 2
+    static let double: Int32 = 5
+}
+
+enum Repetition {
+    static let required: Int32 = 0
+    static let optional: Int32 = 1
+    static let repeated: Int32 = 2
+}
+
+enum Encoding {
+    static let plain: Int32 = 0
+    static let rle: Int32 = 3
+    static let bitPacked: Int32 = 4
+    static let deltaBinaryPacked: Int32 = 5
+}
+
+enum CompressionCodec {
+    static let uncompressed: Int32 = 0
+    static let snappy: Int32 = 1
+}
+
+enum PageType {
+    static let dataPage: Int32 = 0
+    static let indexPage: Int32 = 1
+    static let dictionaryPage: Int32 = 2
+    static let dataPageV2: Int32 = 3
+}
+
+enum ConvertedType {
+    static let timestampMillis: Int32 = 9
+}
+
+/// Column-chunk statistics as written: `min`/`max` are PLAIN-encoded bytes.
+struct ChunkStatistics {
+    var nullCount: Int64 = 0
+    var minValue: [UInt8]?
+    var maxValue: [UInt8]?
+    /// Only for floating-point columns; absent means "NaNs may exist".
+    var nanCount: Int64?
+}
+
+/// One leaf of the flat schema, as the writer describes it.
+struct LeafSchema {
+    var name: String
+    var physicalType: Int32
+    var repetition: Int32
+    /// INT64 millisecond instants: TIMESTAMP_MILLIS + TIMESTAMP(UTC, MILLIS).
+    var isTimestampMillisUTC: Bool
+}
+
+/// What the writer records about a column chunk it has streamed to disk.
+struct ChunkSummary {
+    var physicalType: Int32
+    var encodings: [Int32]
+    var name: String
+    var codec: Int32
+    var numValues: Int64
+    var totalUncompressedSize: Int64
+    var totalCompressedSize: Int64
+    var dataPageOffset: Int64
+    var statistics: ChunkStatistics
+}
+
+/// Serializes the single-row-group FileMetaData (fields in ascending id order).
+func encodeFileMetaData(
+    leaves: [LeafSchema], chunks: [ChunkSummary], numRows: Int64,
+    keyValueMetadata: [(key: String, value: String)], createdBy: String
+) -> [UInt8] {
+    var w = ThriftCompactWriter(capacity: 64 + chunks.count * 128)
+    w.i32(1, 1)  // version
+
+    w.listHeader(2, elementType: ThriftType.structure, count: leaves.count + 1)
+    w.beginListElement()  // root: a group node, so no type and no repetition
+    w.string(4, "schema")
+    w.i32(5, Int32(leaves.count))
+    w.endStruct()
+    for leaf in leaves {
+        w.beginListElement()
+        w.i32(1, leaf.physicalType)
+        w.i32(3, leaf.repetition)
+        w.string(4, leaf.name)
+        if leaf.isTimestampMillisUTC {
+            // The spec asks writers that set a LogicalType to also set the
+            // matching ConvertedType, for readers that predate LogicalType.
+            w.i32(6, ConvertedType.timestampMillis)
+            w.beginStruct(10)  // LogicalType union
+            w.beginStruct(8)  // TIMESTAMP: TimestampType
+            w.bool(1, true)  // isAdjustedToUTC: instants, not wall-clock times
+            w.beginStruct(2)  // unit: TimeUnit union
+            w.beginStruct(1)  // MILLIS: empty MilliSeconds struct
+            w.endStruct()
+            w.endStruct()
+            w.endStruct()
+            w.endStruct()
+        }
+        w.endStruct()
+    }
+
+    w.i64(3, numRows)
+
+    w.listHeader(4, elementType: ThriftType.structure, count: 1)
+    w.beginListElement()  // RowGroup
+    w.listHeader(1, elementType: ThriftType.structure, count: chunks.count)
+    var totalUncompressed: Int64 = 0
+    var totalCompressed: Int64 = 0
+    for chunk in chunks {
+        encodeColumnChunk(&w, chunk)
+        totalUncompressed += chunk.totalUncompressedSize
+        totalCompressed += chunk.totalCompressedSize
+    }
+    w.i64(2, totalUncompressed)  // total_byte_size
+    w.i64(3, numRows)
+    // file_offset is where the row group's first page starts (parquet-java
+    // uses it to plan splits, so it must not be 0 or a dictionary offset).
+    w.i64(5, chunks.first?.dataPageOffset ?? 4)
+    w.i64(6, totalCompressed)
+    w.i16(7, 0)  // ordinal
+    w.endStruct()
+
+    if !keyValueMetadata.isEmpty {
+        w.listHeader(5, elementType: ThriftType.structure, count: keyValueMetadata.count)
+        for kv in keyValueMetadata {
+            w.beginListElement()
+            w.string(1, kv.key)
+            w.string(2, kv.value)
+            w.endStruct()
+        }
+    }
+    w.string(6, createdBy)
+
+    // Without column_orders the meaning of min_value/max_value is undefined and
+    // readers ignore them; TYPE_ORDER (an empty struct in union field 1) for all.
+    w.listHeader(7, elementType: ThriftType.structure, count: leaves.count)
+    for _ in leaves {
+        w.beginListElement()
+        w.beginStruct(1)
+        w.endStruct()
+        w.endStruct()
+    }
+    w.stop()
+    return w.bytes
+}
+
+private func encodeColumnChunk(_ w: inout ThriftCompactWriter, _ c: ChunkSummary) {
+    w.beginListElement()  // ColumnChunk
+    w.i64(2, 0)  // file_offset: deprecated, but required in the IDL
+    w.beginStruct(3)  // meta_data: optional in the IDL, yet every reader needs it
+    w.i32(1, c.physicalType)
+    w.i32List(2, c.encodings)
+    w.stringList(3, [c.name])
+    w.i32(4, c.codec)
+    w.i64(5, c.numValues)
+    w.i64(6, c.totalUncompressedSize)
+    w.i64(7, c.totalCompressedSize)
+    w.i64(9, c.dataPageOffset)
+    // 11 dictionary_page_offset is deliberately never written: some readers
+    // treat any value, even 0, as "there is a dictionary page".
+    w.beginStruct(12)
+    encodeStatistics(&w, c.statistics)
+    w.endStruct()
+    w.endStruct()
+    w.endStruct()
+}
+
+private func encodeStatistics(_ w: inout ThriftCompactWriter, _ s: ChunkStatistics) {
+    // Deprecated 1 max / 2 min are not written: their signed ordering is wrong
+    // for some types and TYPE_ORDER stats in 5/6 supersede them.
+    w.i64(3, s.nullCount)
+    if let max = s.maxValue { w.binary(5, max) }
+    if let min = s.minValue { w.binary(6, min) }
+    if let nan = s.nanCount { w.i64(9, nan) }
+}
+
+/// Serializes a v1 DATA_PAGE header.
+func encodeDataPageHeader(
+    _ w: inout ThriftCompactWriter, uncompressedSize: Int32, compressedSize: Int32,
+    numValues: Int32, encoding: Int32
+) {
+    w.reset()
+    w.i32(1, PageType.dataPage)
+    w.i32(2, uncompressedSize)
+    w.i32(3, compressedSize)
+    w.beginStruct(5)
+    w.i32(1, numValues)
+    w.i32(2, encoding)
+    w.i32(3, Encoding.rle)  // definition levels
+    w.i32(4, Encoding.rle)  // repetition levels (none in a flat schema)
+    w.endStruct()
+    w.stop()
+}

@@ -1,0 +1,107 @@
+public enum ParquetCodec: Sendable {
+    case uncompressed
+    case snappy
+}
+
+/// One OPTIONAL DOUBLE series column. The buffers are borrowed for the duration
+/// of `ParquetWriter.write` only (Seismo passes slices of its head buffers).
+public struct ParquetDoubleColumn {
+    public var name: String
+    /// rowCount entries; only entries whose presence is non-zero are written.
+    public var values: UnsafeBufferPointer<UInt64>  // IEEE-754 bit patterns
+    public var presence: UnsafeBufferPointer<UInt16>  // 0 = null, anything else = present
+
+    public init(name: String, values: UnsafeBufferPointer<UInt64>, presence: UnsafeBufferPointer<UInt16>) {
+        self.name = name
+        self.values = values
+        self.presence = presence
+    }
+}
+
+public struct ParquetWriteResult: Sendable, Equatable {
+    /// Size of the whole file.
+    public var bytes: Int
+    /// Present (non-null) cells over all double columns, NaNs included.
+    public var nonNullValues: Int
+    /// Size of the Thrift FileMetaData (excluding the 8-byte length + magic trailer).
+    public var footerBytes: Int
+
+    public init(bytes: Int, nonNullValues: Int, footerBytes: Int) {
+        self.bytes = bytes
+        self.nonNullValues = nonNullValues
+        self.footerBytes = footerBytes
+    }
+}
+
+/// Writes Seismo's sealed-segment Parquet files: one row group, a REQUIRED
+/// `timestamp` column (INT64 TIMESTAMP(MILLIS, UTC), DELTA_BINARY_PACKED) and
+/// OPTIONAL DOUBLE columns (PLAIN, RLE definition levels), data pages v1, no
+/// dictionary — the subset every mainstream reader accepts.
+public enum ParquetWriter {
+    public static let timestampColumnName = "timestamp"
+    public static let defaultMaxPageBytes = 1 << 20
+
+    /// Writes a complete file at `path` (creating/truncating it); fsyncs it when `fsync` is true.
+    /// `timestampsMs` strictly increasing. Throws ParquetError on I/O error or bad arguments.
+    /// `maxPageBytes` bounds each page's uncompressed body (tests lower it to force several pages).
+    /// A failed write leaves a partial file behind: write to a temporary name and rename.
+    public static func write(
+        path: String, timestampsMs: [Int64], columns: [ParquetDoubleColumn],
+        keyValueMetadata: [(key: String, value: String)], createdBy: String,
+        codec: ParquetCodec = .snappy, fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
+    ) throws -> ParquetWriteResult {
+        try validate(path: path, timestampsMs: timestampsMs, columns: columns, maxPageBytes: maxPageBytes)
+        let rowCount = timestampsMs.count
+        let out = try FileOutput(path: path)
+        try out.write(magic)
+        let chunkWriter = ColumnChunkWriter(output: out, codec: codec, maxPageBytes: maxPageBytes)
+        var chunks: [ChunkSummary] = []
+        chunks.reserveCapacity(columns.count + 1)
+        chunks.append(try chunkWriter.writeTimestamps(timestampsMs, name: timestampColumnName))
+        var nonNull = 0
+        for column in columns {
+            let (summary, present) = try chunkWriter.writeDoubles(column, rowCount: rowCount)
+            chunks.append(summary)
+            nonNull += present
+        }
+
+        var leaves = [LeafSchema(name: timestampColumnName, physicalType: PhysicalType.int64,
+                                 repetition: Repetition.required, isTimestampMillisUTC: true)]
+        leaves.reserveCapacity(columns.count + 1)
+        for column in columns {
+            leaves.append(LeafSchema(name: column.name, physicalType: PhysicalType.double,
+                                     repetition: Repetition.optional, isTimestampMillisUTC: false))
+        }
+        let footer = encodeFileMetaData(
+            leaves: leaves, chunks: chunks, numRows: Int64(rowCount),
+            keyValueMetadata: keyValueMetadata, createdBy: createdBy)
+        guard footer.count <= Int(UInt32.max) else {
+            throw ParquetError(.invalidArgument, path: path, "footer of \(footer.count) bytes exceeds the u32 length field")
+        }
+        try out.write(footer)
+        try out.write(plainBytes(UInt64(footer.count)).prefix(4).map { $0 })
+        try out.write(magic)
+        try out.finish(fsync: fsync)
+        return ParquetWriteResult(bytes: Int(out.position), nonNullValues: nonNull, footerBytes: footer.count)
+    }
+
+    static let magic: [UInt8] = Array("PAR1".utf8)
+
+    private static func validate(path: String, timestampsMs: [Int64], columns: [ParquetDoubleColumn], maxPageBytes: Int) throws {
+        func fail(_ message: String) -> ParquetError { ParquetError(.invalidArgument, path: path, message) }
+        guard maxPageBytes >= 64 else { throw fail("maxPageBytes \(maxPageBytes) is below 64") }
+        for i in timestampsMs.indices.dropFirst() where timestampsMs[i] <= timestampsMs[i - 1] {
+            throw fail("timestamps not strictly increasing at row \(i)")
+        }
+        // Duplicate leaf names make most readers refuse the file (or silently
+        // pick one), so reject them here where the caller can still react.
+        var names = Set([timestampColumnName])
+        names.reserveCapacity(columns.count + 1)
+        for c in columns {
+            guard c.values.count == timestampsMs.count, c.presence.count == timestampsMs.count else {
+                throw fail("column \(c.name) has \(c.values.count) values and \(c.presence.count) presence flags for \(timestampsMs.count) rows")
+            }
+            guard names.insert(c.name).inserted else { throw fail("duplicate column name \(c.name)") }
+        }
+    }
+}
