@@ -64,7 +64,7 @@ let package = Package(
 
         .testTarget(name: "CShimTests", dependencies: ["CSeismoSnappy", "CSeismoPromPB", "CSeismoCurlShims"]),
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
-        .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"]),
+        .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"], exclude: ["Fixtures"]),
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"]),
     ],
     swiftLanguageModes: [.v5]

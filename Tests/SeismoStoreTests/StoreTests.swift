@@ -111,11 +111,11 @@ let t0: Int64 = 1_796_000_000_000  // 2026-11-30, a whole second
 
     @Test func sealsByWindowAndRefusesSealedSeconds() throws {
         let dir = makeTempDirectory()
-        let store = try Store(config: testConfig(dir, window: 10, span: 60), logger: quietLogger)
+        let store = try Store(config: testConfig(dir, window: 120, span: 60), logger: quietLogger)
         store.start()
         let base = (t0 / 60_000) * 60_000  // minute aligned
         try appendDurably(store, batch([(up, (0..<60).map { (base + Int64($0) * 1000, Double($0)) })]))
-        try appendDurably(store, batch([(up, [(base + 75_000, 75)])]))  // window now ends at base+65s
+        try appendDurably(store, batch([(up, [(base + 185_000, 75)])]))  // window now starts at base+65s
         store.sealDue(final: false)
         #expect(store.stats().sealedUntil == base / 1000 + 60)
         let late = try appendDurably(store, batch([(up, [(base + 30_000, -1)])]))
@@ -167,6 +167,28 @@ let t0: Int64 = 1_796_000_000_000  // 2026-11-30, a whole second
         let store = try Store(config: testConfig(dir), logger: quietLogger)
         #expect(throws: StoreError.self) { try Store(config: testConfig(dir), logger: quietLogger) }
         store.start()
+        store.close()
+    }
+}
+
+@Suite struct RetentionTests {
+    @Test func retentionDeletesWholeSegmentsOnly() throws {
+        let dir = makeTempDirectory()
+        var config = testConfig(dir, window: 10, span: 60)
+        config.retentionSeconds = 120
+        let store = try Store(config: config, logger: quietLogger)
+        store.start()
+        let base = (t0 / 60_000) * 60_000
+        for minute in 0..<4 {
+            try appendDurably(store, batch([(up, [(base + Int64(minute) * 60_000, Double(minute))])]))
+        }
+        try appendDurably(store, batch([(up, [(base + 4 * 60_000 + 20_000, 4)])]))
+        store.sealDue(final: false)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/segments").count == 4)
+        // "Now" is 5 minutes after base: segments ending 2 minutes ago or earlier go.
+        store.applyRetention(nowSeconds: base / 1000 + 300)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir + "/segments").sorted()
+        #expect(left == ["\(base / 1000 + 180)-\(base / 1000 + 240)"])
         store.close()
     }
 }
