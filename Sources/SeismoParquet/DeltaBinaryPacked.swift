@@ -81,7 +81,7 @@ enum DeltaBinaryPacked {
         let miniblocks = try r.varint()
         let total = try r.varint()
         guard blockSize > 0, blockSize % 128 == 0, blockSize <= 1 << 20,
-              miniblocks > 0, blockSize % miniblocks == 0, (blockSize / miniblocks) % 32 == 0
+              miniblocks > 0, blockSize % miniblocks == 0, blockSize / miniblocks >= 32, (blockSize / miniblocks) % 32 == 0
         else { throw r.error("bad DELTA_BINARY_PACKED header (block \(blockSize), miniblocks \(miniblocks))") }
         guard total == UInt64(expectedCount) else {
             throw r.error("DELTA_BINARY_PACKED holds \(total) values, the page promises \(expectedCount)")

@@ -86,8 +86,10 @@ public final class ParquetFileReader {
         var rows: Int64 = 0
         for g in f.rowGroups {
             guard g.columns.count == Int(k) else { throw corrupt("row group has \(g.columns.count) column chunks for \(k) columns") }
-            guard g.numRows >= 0 else { throw corrupt("row group num_rows \(g.numRows)") }
-            rows += g.numRows
+            guard g.numRows >= 0, g.numRows <= maxRows else { throw corrupt("row group num_rows \(g.numRows)") }
+            let (sum, overflow) = rows.addingReportingOverflow(g.numRows)
+            guard !overflow else { throw corrupt("row group sizes overflow") }
+            rows = sum
         }
         guard rows == f.numRows else { throw corrupt("row groups hold \(rows) rows, the file says \(f.numRows)") }
 
@@ -117,8 +119,8 @@ public final class ParquetFileReader {
                 }
                 locations.append(ParquetChunkLocation(offset: start, length: m.totalCompressedSize, valueCount: m.numValues))
                 chunks.append(m)
-                nulls = nulls.flatMap { n in m.statistics?.nullCount.map { n + $0 } }
-                nans = nans.flatMap { n in m.statistics?.nanCount.map { n + $0 } }
+                nulls = nulls.flatMap { n in m.statistics?.nullCount.map { n &+ $0 } }  // wrapping: garbage must not trap
+                nans = nans.flatMap { n in m.statistics?.nanCount.map { n &+ $0 } }
             }
             let single = f.rowGroups.count == 1 ? f.rowGroups[0].columns[i].statistics : nil
             infos.append(ParquetColumnInfo(

@@ -76,6 +76,22 @@ import Testing
         #expect(detected > 0)
     }
 
+    /// Every footer byte, damaged three ways: the footer is the part a single
+    /// flipped bit can turn into absurd offsets, counts and lengths.
+    @Test func everyFooterByteFlipped() throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let bytes = try validFile(dir)
+        let length = Int(bytes[bytes.count - 8]) | Int(bytes[bytes.count - 7]) << 8
+        for at in (bytes.count - 8 - length)..<(bytes.count - 8) {
+            for mask: UInt8 in [0x01, 0x80, 0xFF] {
+                var damaged = bytes
+                damaged[at] ^= mask
+                _ = readAll(dir, damaged)
+            }
+        }
+    }
+
     @Test func columnIndexAndTypeAreChecked() throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
