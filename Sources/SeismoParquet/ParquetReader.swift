@@ -34,7 +34,9 @@ public struct ParquetColumnInfo: Sendable {
 /// SNAPPY or UNCOMPRESSED). Opening parses only the footer; each column read
 /// is one pread per column chunk, so a query touching ten series of a
 /// 2,000-column file reads ten chunks.
-public final class ParquetFileReader {
+/// Safe to share across threads: all state is immutable after `init`, and
+/// reads use `pread` on the shared descriptor (no file position).
+public final class ParquetFileReader: @unchecked Sendable {
     private let input: FileInput
     private let footer: ParsedFooter
     public let columns: [ParquetColumnInfo]
