@@ -161,7 +161,8 @@ public final class Store: @unchecked Sendable {
         var batchMax = Int64.min
         for ts in batch.timestamps where ts <= maxFutureMs && ts > batchMax { batchMax = ts }
         if batchMax != Int64.min { newestSecond = max(newestSecond, floorDiv(batchMax, 1000)) }
-        let lowestSecond = max(sealedUntil, newestSecond - config.headWindowSeconds)
+        // Before the Unix epoch is refused too: segment names are unsigned seconds.
+        let lowestSecond = max(sealedUntil, newestSecond - config.headWindowSeconds, 0)
         let lowestMs = lowestSecond &* 1000
 
         let walMark = pendingWAL.count

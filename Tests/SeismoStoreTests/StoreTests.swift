@@ -78,6 +78,17 @@ let t0: Int64 = 1_796_000_000_000  // 2026-11-30, a whole second
         #expect(data["node_load1{instance=\"a:9100\"}"] == nil)
     }
 
+    @Test func timestampsBeforeTheEpochAreRefused() throws {
+        let dir = makeTempDirectory()
+        let store = try Store(config: testConfig(dir), logger: quietLogger)
+        store.start()
+        let r = try appendDurably(store, batch([(up, [(-5000, 1)]), (load, [(0, 2)])]), nowMs: t0)
+        #expect(r.stored == 1)
+        #expect(r.rejections.count(.tooOld) == 1)
+        store.close()
+        #expect(try readSegments(dir)["node_load1{instance=\"a:9100\"}"] == [0: Double(2).bitPattern])
+    }
+
     @Test func crashRecoveryReplaysTheWALAndCutsATornTail() throws {
         let dir = makeTempDirectory()
         do {
