@@ -49,3 +49,40 @@ def test_inspect_live_data_dir_and_endpoints(seismo_bin, stack):
     info2 = seismo.inspect()
     assert info2["samples"] == 12 and info2["series"] == 3, info2
     assert info2["segments"] >= 1, info2
+
+
+def test_config_file_sets_listen_and_data_and_flags_win(seismo_bin, stack):
+    """`--config FILE` supplies settings; a flag given too overrides the file."""
+    port = harness.free_port()
+    data_from_file = stack.dir("data-from-file")
+    data_from_flag = stack.dir("data-from-flag")
+    cfg = stack.dir("cfg") + "/seismo.yaml"
+    with open(cfg, "w") as f:
+        f.write(f"listen: 127.0.0.1:{port}\n"
+                f"data: {data_from_file}\n"
+                "storage:\n  head_window: 90s\n  segment_span: 2m\n  columns_per_file: 7\n"
+                "limits:\n  max_body_size: 1MiB\n")
+    proc = stack.proc("seismo-config", [seismo_bin, "serve", "--config", cfg, "--data", data_from_flag])
+    try:
+        harness.wait_until(lambda: harness.http_ok(f"http://127.0.0.1:{port}/-/ready"), 60,
+                           what="seismo listening on the port from the config file")
+        # max_body_size from the file: a 2 MiB body is refused with 413 before decoding.
+        r = harness.http_request("POST", f"http://127.0.0.1:{port}/api/v1/write", b"\0" * (2 << 20),
+                                 harness.RW_HEADERS, 30)
+        assert r.status == 413, f"2 MiB body with max_body_size 1MiB: {r.status} {r.text[:200]}"
+        assert r.text.startswith("request body too large"), r.text[:200]
+    finally:
+        assert proc.stop(60) == 0
+    import os
+    assert os.path.isdir(os.path.join(data_from_flag, "wal")), "the --data flag must win over the file"
+    assert not os.path.exists(os.path.join(data_from_file, "wal")), "the file's data dir must not be used"
+
+
+def test_bad_config_is_a_clear_error(seismo_bin, stack):
+    cfg = stack.dir("badcfg") + "/seismo.yaml"
+    with open(cfg, "w") as f:
+        f.write("storage:\n  segment_span: 10s\n")
+    r = subprocess.run([seismo_bin, "serve", "--config", cfg, "--data", stack.dir("d")], capture_output=True, timeout=60)
+    err = r.stderr.decode(errors="replace")
+    assert r.returncode != 0, "a 10 s segment span must be refused"
+    assert "segment span" in err, err[-500:]
