@@ -69,3 +69,11 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// Micro-benchmarks are built only on request, so plain `swift build` / `swift test` skip them.
+if Context.environment["ENABLE_BENCHMARKS"] != nil {
+    package.targets.append(.executableTarget(
+        name: "seismo-hotpath",
+        dependencies: ["SeismoWire", "SeismoStore", "SeismoModel", .product(name: "Logging", package: "swift-log")],
+        path: "bench/HotPath"))
+}
