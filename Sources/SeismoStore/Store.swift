@@ -293,7 +293,7 @@ public final class Store: @unchecked Sendable {
         walLock.unlock()
         Glibc.close(catalogFD)
         Glibc.close(lockFD)
-        logger.info("store closed", metadata: ["store.sealed_until": "\(sealed)"])
+        logger.info("store closed", metadata: ["store.sealed_until": "\(sealed == Store.noSecond ? "none" : String(sealed))"])
     }
 }
 
