@@ -54,7 +54,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let requestBody = body ?? context.channel.allocator.buffer(capacity: 0)
             body = nil
             let loop = context.eventLoop
-            router.handle(head: head, body: requestBody) { [self] response in
+            router.handle(head: head, body: requestBody, eventLoop: loop) { [self] response in
                 if loop.inEventLoop {
                     write(context: context, version: head.version, response: response, keepAlive: keepAlive)
                 } else {

@@ -14,6 +14,7 @@ final class Router: @unchecked Sendable {
     let logger: Logger
     let metrics = ServerMetrics()
     let write: WriteEndpoint
+    let read: ReadEndpoint
     private let inFlight = NIOLockedValueBox(0)
     private let stopping = NIOLockedValueBox(false)
 
@@ -23,10 +24,15 @@ final class Router: @unchecked Sendable {
         self.registry = registry
         self.logger = logger
         write = WriteEndpoint(store: store, limits: config.wire, metrics: metrics, logger: logger)
+        read = ReadEndpoint(store: store, limits: config.readLimits, logger: logger)
     }
 
     func bodyLimit(for head: HTTPRequestHead) -> Int {
-        path(of: head) == "/api/v1/write" ? config.wire.maxCompressedBytes : config.maxOtherBodyBytes
+        switch path(of: head) {
+        case "/api/v1/write": return config.wire.maxCompressedBytes
+        case "/api/v1/read": return config.readLimits.maxCompressedBytes
+        default: return config.maxOtherBodyBytes
+        }
     }
 
     private func path(of head: HTTPRequestHead) -> Substring {
@@ -37,11 +43,12 @@ final class Router: @unchecked Sendable {
 
     func beginStopping() { stopping.withLockedValue { $0 = true } }
 
-    func handle(head: HTTPRequestHead, body: ByteBuffer, respond: @escaping (Response) -> Void) {
+    func handle(head: HTTPRequestHead, body: ByteBuffer, eventLoop: any EventLoop, respond: @escaping (Response) -> Void) {
         let path = path(of: head)
         let handler: String
         switch path {
         case "/api/v1/write": handler = "write"
+        case "/api/v1/read": handler = "read"
         case "/metrics": handler = "metrics"
         case "/-/healthy": handler = "healthy"
         case "/-/ready": handler = "ready"
@@ -56,8 +63,10 @@ final class Router: @unchecked Sendable {
         switch (path, head.method) {
         case ("/api/v1/write", .POST):
             write.handle(head: head, body: body, respond: finish)
-        case ("/api/v1/write", _):
+        case ("/api/v1/write", _), ("/api/v1/read", _) where head.method != .POST:
             finish(.methodNotAllowed("POST"))
+        case ("/api/v1/read", _):
+            read.handle(head: head, body: body, eventLoop: eventLoop, respond: finish)
         case ("/metrics", .GET):
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
@@ -73,7 +82,7 @@ final class Router: @unchecked Sendable {
         case ("/metrics", _), ("/-/healthy", _), ("/-/ready", _):
             finish(.methodNotAllowed("GET"))
         default:
-            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, GET /metrics, /-/healthy, /-/ready)"))
+            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, POST /api/v1/read, GET /metrics, /-/healthy, /-/ready)"))
         }
     }
 }

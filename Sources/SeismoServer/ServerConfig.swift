@@ -6,6 +6,8 @@ public struct ServerConfig: Sendable {
     public var port = 9201
     /// Remote-write body and snappy-decoded size limits (413 beyond them).
     public var wire = WireLimits()
+    /// Remote-read request limits (Prometheus' own decoder allows 32 MiB decoded).
+    public var readLimits = WireLimits(maxCompressedBytes: 32 << 20, maxDecodedBytes: 32 << 20)
     /// Bodies of non-write endpoints are small; anything larger is refused early.
     public var maxOtherBodyBytes = 1 << 20
     /// Event-loop threads (0 = one per core).

@@ -54,6 +54,7 @@ extension Store {
             work.append(PendingSeal(buffer: buffer, name: .init(start: lower, end: upper), columns: columns))
         }
         if let last = work.map(\.name.end).max() { sealedUntil = max(sealedUntil, last) }
+        sealing = work
         let waitFor = pendingSeq
         updateHeadGauges()
         lock.unlock()
@@ -84,6 +85,7 @@ extension Store {
         }
 
         lock.lock()
+        sealing = []
         sealRetry.append(contentsOf: failed)
         let sealed = sealedUntil
         lock.unlock()

@@ -44,6 +44,8 @@ public final class Store: @unchecked Sendable {
     var commitStopped = false
     /// Segments detached from the head whose seal failed; retried by the seal loop.
     var sealRetry: [PendingSeal] = []
+    /// Segments being written right now; reads still see their cells here.
+    var sealing: [PendingSeal] = []
 
     /// Serialises file appends (commit thread) with rotation/truncation (seal thread).
     let walLock = NSLock()

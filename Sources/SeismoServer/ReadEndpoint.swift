@@ -1,0 +1,72 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import SeismoModel
+import SeismoStore
+import SeismoWire
+
+/// `POST /api/v1/read`: Prometheus remote read.
+///
+/// The request is decoded on the event loop (it is small); the store reads run on the
+/// shared thread pool because they touch the disk. Answers SAMPLES (snappy
+/// `ReadResponse`), the only type Prometheus ≤ 2.54 understands, unless the client
+/// prefers a type listed earlier that Seismo implements.
+final class ReadEndpoint: @unchecked Sendable {
+    let store: Store
+    let limits: WireLimits
+    let logger: Logger
+    /// Refuse answers larger than this many samples (Prometheus' own default is 5e7).
+    let maxSamples: Int
+
+    init(store: Store, limits: WireLimits, logger: Logger, maxSamples: Int = 50_000_000) {
+        self.store = store
+        self.limits = limits
+        self.logger = logger
+        self.maxSamples = maxSamples
+    }
+
+    func handle(head: HTTPRequestHead, body: ByteBuffer, eventLoop: any EventLoop, respond: @escaping (Response) -> Void) {
+        let encoding = head.headers.first(name: "content-encoding")?.trimmingSpaces.lowercased() ?? ""
+        guard encoding == "snappy" else {
+            respond(.text(.unsupportedMediaType, "unsupported Content-Encoding \"\(encoding)\": remote-read requests must be snappy-compressed (Content-Encoding: snappy)"))
+            return
+        }
+        let request: ReadRequest
+        do {
+            request = try body.withUnsafeReadableBytes { try ReadRequestCodec.decode(snappyBody: $0, limits: limits) }
+        } catch let error as WireError {
+            respond(.text(error.kind == .tooLarge ? .payloadTooLarge : .badRequest, error.message))
+            return
+        } catch {
+            respond(.text(.badRequest, "cannot decode read request: \(error)"))
+            return
+        }
+        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { [store, maxSamples] () throws -> Response in
+            var results: [[SeriesSamples]] = []
+            var total = 0
+            for (i, q) in request.queries.enumerated() {
+                let series: [SeriesSamples]
+                do {
+                    series = try store.select(q.matchers, fromMs: q.startMs, toMs: q.endMs)
+                } catch {
+                    return .text(.badRequest, "query \(i): \(error)")
+                }
+                total += series.reduce(0) { $0 + $1.timestampsMs.count }
+                if total > maxSamples {
+                    return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
+                }
+                results.append(series)
+            }
+            let body = Snappy.compress(ReadRequestCodec.encodeSamplesResponse(results))
+            return Response(status: .ok, headers: ["Content-Type": "application/x-protobuf", "Content-Encoding": "snappy"], body: body)
+        }.whenComplete { [logger] result in
+            switch result {
+            case .success(let response): respond(response)
+            case .failure(let error):
+                logger.error("remote read failed", metadata: ["read.error": "\(error)"])
+                respond(.text(.internalServerError, "remote read failed: \(error)"))
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import SeismoModel
+import SeismoParquet
+
+extension Store {
+    /// The samples of every series matching `matchers` with a per-second timestamp in
+    /// `[fromMs, toMs]`, series in label order, samples in time order.
+    ///
+    /// Reads only what it needs: the head cells of the matching series (copied under the
+    /// lock), and from each overlapping segment only the matching series' column chunks
+    /// (the column-group file is found from the series id; a column is read by offset).
+    public func select(_ matchers: [LabelMatcher], fromMs: Int64, toMs: Int64) throws -> [SeriesSamples] {
+        let matcher = try SeriesMatcher(matchers)
+        let fromSecond = floorDiv(fromMs + 999, 1000)
+        let toSecond = floorDiv(toMs, 1000)
+        guard fromSecond <= toSecond else { return [] }
+
+        var selected: [(id: UInt32, labels: [(name: String, value: String)], name: String)] = []
+        var cells: [UInt32: [Int64: UInt64]] = [:]
+        lock.lock()
+        for id in 0..<UInt32(catalog.seriesCount) {
+            let labels = catalog.labels(of: id)
+            if matcher.matches(labels) { selected.append((id, labels, LabelKey.selector(labels))) }
+        }
+        // Head first (and segments being sealed): a segment that commits while we read
+        // the files below then holds cells we already have, which the merge dedupes.
+        let buffers = Array(head.segments.values) + sealing.map(\.buffer) + sealRetry.map(\.buffer)
+        for buffer in buffers {
+            let lo = max(fromSecond, buffer.start)
+            let hi = min(toSecond, buffer.start + buffer.span - 1)
+            guard lo <= hi else { continue }
+            for s in selected {
+                guard let column = buffer.column(s.id) else { continue }
+                for second in lo...hi {
+                    let row = Int(second - buffer.start)
+                    if column.tags[row] != 0 { cells[s.id, default: [:]][second] = column.values[row] }
+                }
+            }
+        }
+        lock.unlock()
+        guard !selected.isEmpty else { return [] }
+
+        for segment in directory.listSegments() where segment.end > fromSecond && segment.start <= toSecond {
+            try readSegment(segment, selected: selected, fromSecond: fromSecond, toSecond: toSecond, into: &cells)
+        }
+
+        return selected
+            .sorted { LabelKey.encode($0.labels).lexicographicallyPrecedes(LabelKey.encode($1.labels)) }
+            .compactMap { s in
+                guard let byTime = cells[s.id], !byTime.isEmpty else { return nil }
+                let seconds = byTime.keys.sorted()
+                return SeriesSamples(labels: s.labels, timestampsMs: seconds.map { $0 * 1000 },
+                                     valueBits: seconds.map { byTime[$0]! })
+            }
+    }
+
+    private func readSegment(_ segment: DataDirectory.SegmentName,
+                             selected: [(id: UInt32, labels: [(name: String, value: String)], name: String)],
+                             fromSecond: Int64, toSecond: Int64,
+                             into cells: inout [UInt32: [Int64: UInt64]]) throws {
+        let path = directory.segmentPath(segment)
+        let files = FileIO.listDirectory(path).filter { $0.hasSuffix(".parquet") }
+        var readers: [String: (reader: ParquetFileReader, columns: [String: Int], timestamps: [Int64]?)] = [:]
+        func open(_ file: String) throws -> (reader: ParquetFileReader, columns: [String: Int], timestamps: [Int64]?) {
+            if let r = readers[file] { return r }
+            let reader = try ParquetFileReader(path: path + "/" + file)
+            var columns: [String: Int] = [:]
+            for (i, c) in reader.columns.enumerated() where i > 0 { columns[c.name] = i }
+            let entry = (reader, columns, [Int64]?.none)
+            readers[file] = entry
+            return entry
+        }
+        for s in selected {
+            // The file of the series' id range first; other files only if the series is not
+            // there (columns_per_file may have been different when the segment was written).
+            let preferred = DataDirectory.columnGroupFileName(Int(s.id) / config.columnsPerFile)
+            let order = files.contains(preferred) ? [preferred] + files.filter { $0 != preferred } : files
+            for file in order {
+                var entry = try open(file)
+                guard let index = entry.columns[s.name] else { continue }
+                if entry.timestamps == nil {
+                    entry.timestamps = try entry.reader.readInt64Column(0)
+                    readers[file] = entry
+                }
+                let timestamps = entry.timestamps!
+                let values = try entry.reader.readDoubleColumn(index)
+                for (row, v) in values.enumerated() {
+                    guard let v else { continue }
+                    let second = floorDiv(timestamps[row], 1000)
+                    if second >= fromSecond && second <= toSecond {
+                        cells[s.id, default: [:]][second] = cells[s.id]?[second] ?? v
+                    }
+                }
+                break
+            }
+        }
+    }
+}
