@@ -45,13 +45,23 @@ extension Store {
         }
 
         return selected
-            .sorted { LabelKey.encode($0.labels).lexicographicallyPrecedes(LabelKey.encode($1.labels)) }
+            .sorted { Self.labelsPrecede($0.labels, $1.labels) }
             .compactMap { s in
                 guard let byTime = cells[s.id], !byTime.isEmpty else { return nil }
                 let seconds = byTime.keys.sorted()
                 return SeriesSamples(labels: s.labels, timestampsMs: seconds.map { $0 * 1000 },
                                      valueBits: seconds.map { byTime[$0]! })
             }
+    }
+
+    /// Prometheus' label-set order (labels.Compare): pairwise by name, then value, bytewise;
+    /// a prefix sorts first.
+    static func labelsPrecede(_ a: [(name: String, value: String)], _ b: [(name: String, value: String)]) -> Bool {
+        for (x, y) in zip(a, b) {
+            if x.name != y.name { return x.name.utf8.lexicographicallyPrecedes(y.name.utf8) }
+            if x.value != y.value { return x.value.utf8.lexicographicallyPrecedes(y.value.utf8) }
+        }
+        return a.count < b.count
     }
 
     private func readSegment(_ segment: DataDirectory.SegmentName,
