@@ -66,6 +66,8 @@ let package = Package(
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
         .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"], exclude: ["Fixtures"]),
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"], exclude: ["Golden"]),
+    .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
+    .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel"]),
     ],
     swiftLanguageModes: [.v5]
 )
