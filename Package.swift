@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "SeismoServer",
             dependencies: [
-                "SeismoModel", "SeismoWire", "SeismoStore",
+                "SeismoModel", "SeismoWire", "SeismoStore", "SeismoRemoteRead",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -66,8 +66,8 @@ let package = Package(
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
         .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"], exclude: ["Fixtures"]),
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"], exclude: ["Golden"]),
-    .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
-    .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel"]),
+        .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
+        .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel"]),
     ],
     swiftLanguageModes: [.v5]
 )

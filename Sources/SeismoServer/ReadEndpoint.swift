@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import SeismoModel
+import SeismoRemoteRead
 import SeismoStore
 import SeismoWire
 
@@ -26,6 +27,66 @@ final class ReadEndpoint: @unchecked Sendable {
         self.maxSamples = maxSamples
     }
 
+    private func samplesResponse(_ request: ReadRequest) throws -> Response {
+        var results: [[SeriesSamples]] = []
+        var total = 0
+        for (i, q) in request.queries.enumerated() {
+            let series: [SeriesSamples]
+            do {
+                series = try store.select(q.matchers, fromMs: q.startMs, toMs: q.endMs)
+            } catch {
+                return .text(.badRequest, "query \(i): \(error)")
+            }
+            total += series.reduce(0) { $0 + $1.timestampsMs.count }
+            if total > maxSamples {
+                return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
+            }
+            results.append(series)
+        }
+        let body = Snappy.compress(ReadRequestCodec.encodeSamplesResponse(results))
+        return Response(status: .ok, headers: ["Content-Type": "application/x-protobuf", "Content-Encoding": "snappy"], body: body)
+    }
+
+    /// STREAMED_XOR_CHUNKS: per query, every matching series as the XOR chunks Prometheus'
+    /// head would have cut from the same samples (see `PrometheusChunkCutter`). Like
+    /// Prometheus, whole chunks overlapping the range are returned (clients trim), so the
+    /// samples are read from the start of the chunk range holding the query start to the
+    /// end of the range holding its end.
+    private func streamedResponse(_ request: ReadRequest) throws -> Response {
+        var body: [UInt8] = []
+        var total = 0
+        for (i, q) in request.queries.enumerated() {
+            let series: [SeriesSamples]
+            do {
+                series = try store.select(q.matchers, fromMs: PrometheusChunkCutter.rangeStart(q.startMs),
+                                          toMs: PrometheusChunkCutter.rangeEnd(q.endMs) - 1)
+            } catch {
+                return .text(.badRequest, "query \(i): \(error)")
+            }
+            var chunked: [ChunkedReadSeries] = []
+            for s in series {
+                var chunks: [(minTimeMs: Int64, maxTimeMs: Int64, data: [UInt8])] = []
+                for r in PrometheusChunkCutter.cut(s.timestampsMs) {
+                    let minT = s.timestampsMs[r.lowerBound]
+                    let maxT = s.timestampsMs[r.upperBound - 1]
+                    guard maxT >= q.startMs && minT <= q.endMs else { continue }
+                    var encoder = XORChunkEncoder()
+                    for k in r { encoder.append(timestampMs: s.timestampsMs[k], valueBits: s.valueBits[k]) }
+                    total += r.count
+                    chunks.append((minT, maxT, encoder.bytes))
+                }
+                if !chunks.isEmpty { chunked.append((s.labels, chunks)) }
+            }
+            if total > maxSamples {
+                return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
+            }
+            for frame in ChunkedFrames.frames(series: chunked, queryIndex: Int64(i)) { body.append(contentsOf: frame) }
+        }
+        return Response(status: .ok,
+                        headers: ["Content-Type": "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse"],
+                        body: body)
+    }
+
     func handle(head: HTTPRequestHead, body: ByteBuffer, eventLoop: any EventLoop, respond: @escaping (Response) -> Void) {
         let encoding = head.headers.first(name: "content-encoding")?.trimmingSpaces.lowercased() ?? ""
         guard encoding == "snappy" else {
@@ -42,24 +103,10 @@ final class ReadEndpoint: @unchecked Sendable {
             respond(.text(.badRequest, "cannot decode read request: \(error)"))
             return
         }
-        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { [store, maxSamples] () throws -> Response in
-            var results: [[SeriesSamples]] = []
-            var total = 0
-            for (i, q) in request.queries.enumerated() {
-                let series: [SeriesSamples]
-                do {
-                    series = try store.select(q.matchers, fromMs: q.startMs, toMs: q.endMs)
-                } catch {
-                    return .text(.badRequest, "query \(i): \(error)")
-                }
-                total += series.reduce(0) { $0 + $1.timestampsMs.count }
-                if total > maxSamples {
-                    return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
-                }
-                results.append(series)
-            }
-            let body = Snappy.compress(ReadRequestCodec.encodeSamplesResponse(results))
-            return Response(status: .ok, headers: ["Content-Type": "application/x-protobuf", "Content-Encoding": "snappy"], body: body)
+        // The first accepted type Seismo implements; none listed means SAMPLES (≤ 2.54 clients).
+        let streamed = request.acceptedResponseTypes.first == .streamedXORChunks
+        NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) { [self] () throws -> Response in
+            streamed ? try self.streamedResponse(request) : try self.samplesResponse(request)
         }.whenComplete { [logger] result in
             switch result {
             case .success(let response): respond(response)

@@ -92,9 +92,11 @@ struct XORChunkTests {
 
     @Test("golden: negative first timestamp is a zigzag varint; one sample is header + varint + 64 bits")
     func goldenSingleNegative() {
-        // zigzag(-1) = 1; zigzag(-65) = 129 = 81 01
-        #expect(encode([-1], [0]) == [0x00, 0x01, 0x01] + [UInt8](repeating: 0, count: 8))
-        #expect(encode([-65], [staleNaN]) == [0x00, 0x01, 0x81, 0x01, 0x7F, 0xF0, 0, 0, 0, 0, 0, 0x02])
+        // zigzag(-1) = 1; zigzag(-65) = 129 = 81 01. The stream ends on a byte boundary after
+        // whole bytes, so (like Prometheus's bstream, whose writeByte always opens the next
+        // byte) the chunk carries one trailing empty byte.
+        #expect(encode([-1], [0]) == [0x00, 0x01, 0x01] + [UInt8](repeating: 0, count: 8) + [0x00])
+        #expect(encode([-65], [staleNaN]) == [0x00, 0x01, 0x81, 0x01, 0x7F, 0xF0, 0, 0, 0, 0, 0, 0x02, 0x00])
         #expect(XORChunkEncoder().bytes == [0x00, 0x00])
         #expect(XORChunkEncoder().count == 0)
     }
