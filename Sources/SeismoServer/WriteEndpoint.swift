@@ -25,8 +25,12 @@ final class WriteEndpoint: @unchecked Sendable {
     /// requests, so steady-state ingest does not allocate per sample.
     private final class ThreadState {
         let decoder: WriteRequestDecoder
+        let decoderV2: WriteRequestV2Decoder
         var batch = WriteBatch()
-        init(limits: WireLimits) { decoder = WriteRequestDecoder(limits: limits) }
+        init(limits: WireLimits) {
+            decoder = WriteRequestDecoder(limits: limits)
+            decoderV2 = WriteRequestV2Decoder(limits: limits)
+        }
     }
     private let threadState = ThreadSpecificVariable<ThreadState>()
 
@@ -69,17 +73,18 @@ final class WriteEndpoint: @unchecked Sendable {
                 : "unsupported Content-Encoding \"\(encoding)\": remote-write bodies must be snappy-compressed (Content-Encoding: snappy)"))
             return
         }
-        switch Self.classify(contentType: head.headers.first(name: "content-type")) {
-        case .v1:
-            break
-        case .v2:
-            respond(.text(.unsupportedMediaType,
-                          "unsupported remote-write message io.prometheus.write.v2.Request: this receiver speaks remote write 1.0 (Content-Type: application/x-protobuf;proto=prometheus.WriteRequest)"))
-            return
-        case .unsupported(let type):
-            respond(.text(.unsupportedMediaType, "unsupported Content-Type \"\(type)\": expected application/x-protobuf (remote write 1.0)"))
+        let version: ContentKind = Self.classify(contentType: head.headers.first(name: "content-type"))
+        if case .unsupported(let type) = version {
+            respond(.text(.unsupportedMediaType, "unsupported Content-Type \"\(type)\": expected application/x-protobuf with proto=prometheus.WriteRequest (remote write 1.0) or proto=io.prometheus.write.v2.Request (2.0)"))
             return
         }
+        // Remote write 2.0 senders require the Written headers on every answer, errors included.
+        let isV2 = version == .v2
+        let answer = respond
+        let respondStored: (Response, Int) -> Void = { r, stored in
+            answer(isV2 ? Self.withWrittenHeaders(r, samples: stored) : r)
+        }
+        let respond: (Response) -> Void = { r in respondStored(r, 0) }
         metrics.writeBodyBytes.increment(by: body.readableBytes)
 
         let state: ThreadState
@@ -91,7 +96,13 @@ final class WriteEndpoint: @unchecked Sendable {
         }
         state.batch.removeAll(keepingCapacity: true)
         do {
-            try body.withUnsafeReadableBytes { try state.decoder.decode(snappyBody: $0, into: &state.batch) }
+            try body.withUnsafeReadableBytes { raw in
+                if isV2 {
+                    try state.decoderV2.decode(snappyBody: raw, into: &state.batch)
+                } else {
+                    try state.decoder.decode(snappyBody: raw, into: &state.batch)
+                }
+            }
         } catch let error as WireError {
             switch error.kind {
             case .tooLarge: respond(.text(.payloadTooLarge, error.message))
@@ -110,20 +121,29 @@ final class WriteEndpoint: @unchecked Sendable {
         if !batch.metadata.isEmpty { metrics.metadataReceived.increment(by: batch.metadata.count) }
 
         let nowMs = Self.wallClockMs()
+        // RW 2.0 forbids a 2xx when known data was not written: exemplars (which Seismo
+        // does not keep) then make the answer a 400 that names them. RW 1.0 has no such rule.
+        let unwrittenExemplars = isV2 ? batch.exemplarsIgnored : 0
         do {
             try store.append(batch, nowMs: nowMs) { [metrics, logger] durable in
                 let response: Response
+                var stored = 0
                 switch durable {
                 case .success(let result) where !result.rejections.isEmpty:
                     response = .text(.badRequest, result.rejections.describe(stored: result.stored))
-                case .success:
+                    stored = result.stored
+                case .success(let result) where unwrittenExemplars > 0:
+                    response = .text(.badRequest, "rejected \(unwrittenExemplars) exemplars (not stored: Seismo keeps float samples only); stored \(result.stored) samples")
+                    stored = result.stored
+                case .success(let result):
                     response = .noContent
+                    stored = result.stored
                 case .failure(let error):
                     logger.error("write not durable; asking the sender to retry", metadata: ["write.error": "\(error)"])
                     response = .retryLater(.serviceUnavailable, "not stored: \(error); retry later", seconds: 5)
                 }
                 metrics.writeDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
-                respond(response)
+                respondStored(response, stored)
             }
         } catch let error as StoreError {
             switch error {
@@ -135,6 +155,16 @@ final class WriteEndpoint: @unchecked Sendable {
         } catch {
             respond(.retryLater(.internalServerError, "not stored: \(error); retry later", seconds: 5))
         }
+    }
+
+    /// Seismo stores float samples only: histograms and exemplars are never written (they
+    /// are refused and counted, or counted as ignored), so those two headers are always 0.
+    static func withWrittenHeaders(_ response: Response, samples: Int) -> Response {
+        var r = response
+        r.headers.replaceOrAdd(name: "X-Prometheus-Remote-Write-Samples-Written", value: String(samples))
+        r.headers.replaceOrAdd(name: "X-Prometheus-Remote-Write-Histograms-Written", value: "0")
+        r.headers.replaceOrAdd(name: "X-Prometheus-Remote-Write-Exemplars-Written", value: "0")
+        return r
     }
 
     static func wallClockMs() -> Int64 {
