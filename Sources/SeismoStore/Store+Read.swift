@@ -16,42 +16,71 @@ extension Store {
         guard fromSecond <= toSecond else { return [] }
 
         var selected: [(id: UInt32, labels: [(name: String, value: String)], name: String)] = []
-        var cells: [UInt32: [Int64: UInt64]] = [:]
+        // Per selected series (by position in `selected`), cells in time order: from the
+        // head (copied under the lock) and from the segments (read after it).
+        var fromHead: [Cells] = []
         lock.lock()
         for id in 0..<UInt32(catalog.seriesCount) {
             let labels = catalog.labels(of: id)
             if matcher.matches(labels) { selected.append((id, labels, LabelKey.selector(labels))) }
         }
-        // Head first (and segments being sealed): a segment that commits while we read
-        // the files below then holds cells we already have, which the merge dedupes.
-        let buffers = Array(head.segments.values) + sealing.map(\.buffer) + sealRetry.map(\.buffer)
+        fromHead = Array(repeating: Cells(), count: selected.count)
+        // Head first (with segments being sealed): a segment that commits while we read the
+        // files below then holds seconds we already have, which the merge skips.
+        let buffers = (Array(head.segments.values) + sealing.map(\.buffer) + sealRetry.map(\.buffer)).sorted { $0.start < $1.start }
         for buffer in buffers {
             let lo = max(fromSecond, buffer.start)
             let hi = min(toSecond, buffer.start + buffer.span - 1)
             guard lo <= hi else { continue }
-            for s in selected {
+            for (k, s) in selected.enumerated() {
                 guard let column = buffer.column(s.id) else { continue }
-                for second in lo...hi {
-                    let row = Int(second - buffer.start)
-                    if column.tags[row] != 0 { cells[s.id, default: [:]][second] = column.values[row] }
+                let base = buffer.start
+                for row in Int(lo - base)...Int(hi - base) where column.tags[row] != 0 {
+                    fromHead[k].append(second: base + Int64(row), bits: column.values[row])
                 }
             }
         }
         lock.unlock()
         guard !selected.isEmpty else { return [] }
 
+        var fromSegments = Array(repeating: Cells(), count: selected.count)
         for segment in directory.listSegments() where segment.end > fromSecond && segment.start <= toSecond {
-            try readSegment(segment, selected: selected, fromSecond: fromSecond, toSecond: toSecond, into: &cells)
+            try readSegment(segment, selected: selected, fromSecond: fromSecond, toSecond: toSecond, into: &fromSegments)
         }
 
-        return selected
-            .sorted { Self.labelsPrecede($0.labels, $1.labels) }
-            .compactMap { s in
-                guard let byTime = cells[s.id], !byTime.isEmpty else { return nil }
-                let seconds = byTime.keys.sorted()
-                return SeriesSamples(labels: s.labels, timestampsMs: seconds.map { $0 * 1000 },
-                                     valueBits: seconds.map { byTime[$0]! })
-            }
+        var out: [SeriesSamples] = []
+        out.reserveCapacity(selected.count)
+        for k in selected.indices.sorted(by: { Self.labelsPrecede(selected[$0].labels, selected[$1].labels) }) {
+            // Segments hold the older seconds; head cells come after the last sealed one.
+            var merged = fromSegments[k]
+            merged.appendNewer(fromHead[k])
+            guard !merged.timestampsMs.isEmpty else { continue }
+            out.append(SeriesSamples(labels: selected[k].labels, timestampsMs: merged.timestampsMs, valueBits: merged.valueBits))
+        }
+        return out
+    }
+
+    /// One series' cells in ascending time order.
+    struct Cells {
+        var timestampsMs: [Int64] = []
+        var valueBits: [UInt64] = []
+
+        @inline(__always)
+        mutating func append(second: Int64, bits: UInt64) {
+            let t = second * 1000
+            // Segments are listed in time order, but a segment sealed twice around a crash
+            // never overlaps; skipping non-increasing seconds keeps the result strictly sorted.
+            if let last = timestampsMs.last, last >= t { return }
+            timestampsMs.append(t)
+            valueBits.append(bits)
+        }
+
+        mutating func appendNewer(_ other: Cells) {
+            let after = timestampsMs.last ?? Int64.min
+            guard let first = other.timestampsMs.firstIndex(where: { $0 > after }) else { return }
+            timestampsMs.append(contentsOf: other.timestampsMs[first...])
+            valueBits.append(contentsOf: other.valueBits[first...])
+        }
     }
 
     /// Prometheus' label-set order (labels.Compare): pairwise by name, then value, bytewise;
@@ -67,7 +96,7 @@ extension Store {
     private func readSegment(_ segment: DataDirectory.SegmentName,
                              selected: [(id: UInt32, labels: [(name: String, value: String)], name: String)],
                              fromSecond: Int64, toSecond: Int64,
-                             into cells: inout [UInt32: [Int64: UInt64]]) throws {
+                             into cells: inout [Cells]) throws {
         let path = directory.segmentPath(segment)
         let files = FileIO.listDirectory(path).filter { $0.hasSuffix(".parquet") }
         var readers: [String: (reader: ParquetFileReader, columns: [String: Int], timestamps: [Int64]?)] = [:]
@@ -80,7 +109,7 @@ extension Store {
             readers[file] = entry
             return entry
         }
-        for s in selected {
+        for (k, s) in selected.enumerated() {
             // The file of the series' id range first; other files only if the series is not
             // there (columns_per_file may have been different when the segment was written).
             let preferred = DataDirectory.columnGroupFileName(Int(s.id) / config.columnsPerFile)
@@ -97,9 +126,7 @@ extension Store {
                 for (row, v) in values.enumerated() {
                     guard let v else { continue }
                     let second = floorDiv(timestamps[row], 1000)
-                    if second >= fromSecond && second <= toSecond {
-                        cells[s.id, default: [:]][second] = cells[s.id]?[second] ?? v
-                    }
+                    if second >= fromSecond && second <= toSecond { cells[k].append(second: second, bits: v) }
                 }
                 break
             }

@@ -81,33 +81,58 @@ public enum ReadRequestCodec {
     }
 
     /// Encodes `prometheus.ReadResponse` (one QueryResult per query, in order) as
-    /// uncompressed protobuf. Hand-written: it is a handful of nested length-delimited
-    /// fields, and writing them directly avoids building C structs per sample.
+    /// uncompressed protobuf. Hand-written in two passes — sizes first, then one write into
+    /// a buffer of the exact size — because a SAMPLES answer holds millions of tiny
+    /// messages and nested temporary buffers would copy every byte several times.
+    ///
+    ///     ReadResponse { repeated QueryResult results = 1; }
+    ///     QueryResult  { repeated TimeSeries timeseries = 1; }
+    ///     TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }
+    ///     Sample       { double value = 1; int64 timestamp = 2; }   (zero fields omitted)
     public static func encodeSamplesResponse(_ results: [[SeriesSamples]]) -> [UInt8] {
-        var out: [UInt8] = []
-        var queryResult: [UInt8] = []
-        var series: [UInt8] = []
-        var scratch: [UInt8] = []
+        func sampleSize(_ bits: UInt64, _ t: Int64) -> Int {
+            (bits != 0 ? 9 : 0) + (t != 0 ? 1 + Proto.uvarintSize(UInt64(bitPattern: t)) : 0)
+        }
+        func labelSize(_ l: (name: String, value: String)) -> Int {
+            let n = l.name.utf8.count, v = l.value.utf8.count
+            return (n > 0 ? 1 + Proto.uvarintSize(UInt64(n)) + n : 0) + (v > 0 ? 1 + Proto.uvarintSize(UInt64(v)) + v : 0)
+        }
+        var seriesSizes: [[Int]] = []
+        var resultSizes: [Int] = []
+        var total = 0
         for result in results {
-            queryResult.removeAll(keepingCapacity: true)
+            var sizes: [Int] = []
+            sizes.reserveCapacity(result.count)
+            var resultSize = 0
             for s in result {
-                series.removeAll(keepingCapacity: true)
-                for (name, value) in s.labels {
-                    scratch.removeAll(keepingCapacity: true)
-                    Proto.bytes(1, Array(name.utf8), to: &scratch)
-                    Proto.bytes(2, Array(value.utf8), to: &scratch)
-                    Proto.bytes(1, scratch, to: &series)  // TimeSeries.labels
-                }
-                for k in 0..<s.timestampsMs.count {
-                    scratch.removeAll(keepingCapacity: true)
-                    // Sample { double value = 1; int64 timestamp = 2; } — zero fields omitted as proto3 does.
-                    if s.valueBits[k] != 0 { Proto.fixed64(1, s.valueBits[k], to: &scratch) }
-                    if s.timestampsMs[k] != 0 { Proto.varintField(2, UInt64(bitPattern: s.timestampsMs[k]), to: &scratch) }
-                    Proto.bytes(2, scratch, to: &series)  // TimeSeries.samples
-                }
-                Proto.bytes(1, series, to: &queryResult)  // QueryResult.timeseries
+                var size = 0
+                for l in s.labels { size += Proto.fieldSize(labelSize(l)) }
+                for k in s.timestampsMs.indices { size += Proto.fieldSize(sampleSize(s.valueBits[k], s.timestampsMs[k])) }
+                sizes.append(size)
+                resultSize += Proto.fieldSize(size)
             }
-            Proto.bytes(1, queryResult, to: &out)  // ReadResponse.results
+            seriesSizes.append(sizes)
+            resultSizes.append(resultSize)
+            total += Proto.fieldSize(resultSize)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(total)
+        for (r, result) in results.enumerated() {
+            Proto.header(1, length: resultSizes[r], to: &out)
+            for (i, s) in result.enumerated() {
+                Proto.header(1, length: seriesSizes[r][i], to: &out)
+                for l in s.labels {
+                    Proto.header(1, length: labelSize(l), to: &out)
+                    if !l.name.isEmpty { Proto.string(1, l.name, to: &out) }
+                    if !l.value.isEmpty { Proto.string(2, l.value, to: &out) }
+                }
+                for k in s.timestampsMs.indices {
+                    let bits = s.valueBits[k], t = s.timestampsMs[k]
+                    Proto.header(2, length: sampleSize(bits, t), to: &out)
+                    if bits != 0 { Proto.fixed64(1, bits, to: &out) }
+                    if t != 0 { Proto.varintField(2, UInt64(bitPattern: t), to: &out) }
+                }
+            }
         }
         return out
     }
@@ -117,6 +142,29 @@ public enum ReadRequestCodec {
 enum Proto {
     static func tag(_ field: Int, _ wireType: Int, to out: inout [UInt8]) {
         appendUVarint(UInt64(field << 3 | wireType), to: &out)
+    }
+
+    static func uvarintSize(_ v: UInt64) -> Int {
+        var n = 1
+        var x = v
+        while x >= 0x80 {
+            x >>= 7
+            n += 1
+        }
+        return n
+    }
+
+    /// Bytes of a length-delimited field (1-byte tag) whose payload is `length` bytes.
+    static func fieldSize(_ length: Int) -> Int { 1 + uvarintSize(UInt64(length)) + length }
+
+    static func header(_ field: Int, length: Int, to out: inout [UInt8]) {
+        tag(field, 2, to: &out)
+        appendUVarint(UInt64(length), to: &out)
+    }
+
+    static func string(_ field: Int, _ s: String, to out: inout [UInt8]) {
+        header(field, length: s.utf8.count, to: &out)
+        out.append(contentsOf: s.utf8)
     }
 
     static func bytes(_ field: Int, _ payload: [UInt8], to out: inout [UInt8]) {
