@@ -113,42 +113,30 @@ public struct XORChunkEncoder {
         writeBits(delta >> UInt64(newTrailing), sigbits)
     }
 
-    /// Writes the low `n` bits of `value`, most significant first, with the exact buffer
-    /// behaviour of Prometheus's `bstream`: whole bytes go through `writeByte`, which always
-    /// opens the next byte. When a stream ends right after such a byte on a byte boundary,
-    /// Prometheus's chunk carries one trailing empty byte, and so must ours to be identical.
+    /// Writes the low `n` bits of `value`, most significant first, leaving the buffer in the
+    /// state Prometheus's `bstream` would: there, whole bytes go through `writeByte`, which
+    /// always opens the next byte, so a write of whole bytes that starts on a byte boundary
+    /// ends with one empty byte already appended. A chunk that ends right there carries that
+    /// empty byte, and ours must too to be byte-identical.
     private mutating func writeBits(_ value: UInt64, _ n: Int) {
         guard n > 0 else { return }
-        var u = n == 64 ? value : value << UInt64(64 - n)
+        let aligned = freeBits == 0 || freeBits == 8
         var remaining = n
-        while remaining >= 8 {
-            writeByte(UInt8(truncatingIfNeeded: u >> 56))
-            u <<= 8
-            remaining -= 8
-        }
         while remaining > 0 {
-            writeBit(u >> 63 == 1)
-            u <<= 1
-            remaining -= 1
+            if freeBits == 0 {
+                stream.append(0)
+                freeBits = 8
+            }
+            let take = min(freeBits, remaining)
+            let part = UInt8(truncatingIfNeeded: (value >> UInt64(remaining - take)) & ((1 << UInt64(take)) - 1))
+            stream[stream.count - 1] |= part << UInt8(freeBits - take)
+            freeBits -= take
+            remaining -= take
         }
-    }
-
-    private mutating func writeBit(_ bit: Bool) {
-        if freeBits == 0 {
+        if aligned && n % 8 == 0 {
             stream.append(0)
             freeBits = 8
         }
-        if bit { stream[stream.count - 1] |= 1 << UInt8(freeBits - 1) }
-        freeBits -= 1
-    }
-
-    private mutating func writeByte(_ byte: UInt8) {
-        if freeBits == 0 {
-            stream.append(0)
-            freeBits = 8
-        }
-        stream[stream.count - 1] |= byte >> UInt8(8 - freeBits)
-        stream.append(freeBits == 8 ? 0 : byte << UInt8(freeBits))
     }
 
     /// Cuts a series into XOR chunks of at most `maxSamplesPerChunk` samples (Prometheus's
