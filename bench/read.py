@@ -156,6 +156,12 @@ def main():
                 cpu = (cpu_seconds(p.pid) - cpu0) / args.repeat
                 rows.append(("STREAMED" if streamed else "SAMPLES", name, statistics.median(lat) * 1000, cpu, size, n,
                              max(0, vm_hwm_kb(p.pid) - max(hwm_before, rss_before)) / 1024, vm_rss_kb(p.pid) / 1024))
+        m = harness.parse_prom_text(harness.http_request("GET", f"http://127.0.0.1:{sport}/metrics").text)
+        for stage in ("select", "encode"):
+            total = harness.metric_sum(m, f"seismo_read_{stage}_duration_seconds_sum")
+            count = harness.metric_sum(m, f"seismo_read_{stage}_duration_seconds_count")
+            if count:
+                print(f"seismo {stage}: {total / count * 1000:.1f} ms per query (mean over {count:.0f})")
         print()
         print(f"{'type':9} {'server':11} {'median ms':>10} {'CPU-s/read':>11} {'bytes':>12} {'samples':>10} {'peak RSS +MB':>13} {'RSS MB':>8}")
         for t, name, ms, cpu, size, n, hwm, rss in rows:

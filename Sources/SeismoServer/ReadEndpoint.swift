@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -19,6 +20,9 @@ final class ReadEndpoint: @unchecked Sendable {
     let logger: Logger
     /// Refuse answers larger than this many samples (Prometheus' own default is 5e7).
     let maxSamples: Int
+    /// Where a read's time goes: finding and copying the samples vs encoding the answer.
+    let selectDuration = Timer(label: "seismo_read_select_duration_seconds", preferredDisplayUnit: .seconds)
+    let encodeDuration = Timer(label: "seismo_read_encode_duration_seconds", preferredDisplayUnit: .seconds)
 
     init(store: Store, limits: WireLimits, logger: Logger, maxSamples: Int = 50_000_000) {
         self.store = store
@@ -32,18 +36,22 @@ final class ReadEndpoint: @unchecked Sendable {
         var total = 0
         for (i, q) in request.queries.enumerated() {
             let series: [SeriesSamples]
+            let started = DispatchTimeNanos.now()
             do {
                 series = try store.select(q.matchers, fromMs: q.startMs, toMs: q.endMs)
             } catch {
                 return .text(.badRequest, "query \(i): \(error)")
             }
+            selectDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
             total += series.reduce(0) { $0 + $1.timestampsMs.count }
             if total > maxSamples {
                 return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
             }
             results.append(series)
         }
+        let started = DispatchTimeNanos.now()
         let body = Snappy.compress(ReadRequestCodec.encodeSamplesResponse(results))
+        encodeDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
         return Response(status: .ok, headers: ["Content-Type": "application/x-protobuf", "Content-Encoding": "snappy"], body: body)
     }
 
@@ -57,12 +65,16 @@ final class ReadEndpoint: @unchecked Sendable {
         var total = 0
         for (i, q) in request.queries.enumerated() {
             let series: [SeriesSamples]
+            let started = DispatchTimeNanos.now()
             do {
                 series = try store.select(q.matchers, fromMs: PrometheusChunkCutter.rangeStart(q.startMs),
                                           toMs: PrometheusChunkCutter.rangeEnd(q.endMs) - 1)
             } catch {
                 return .text(.badRequest, "query \(i): \(error)")
             }
+            let selected = DispatchTimeNanos.now()
+            selectDuration.recordNanoseconds(Int64(selected - started))
+            defer { encodeDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - selected)) }
             var chunked: [ChunkedReadSeries] = []
             for s in series {
                 var chunks: [(minTimeMs: Int64, maxTimeMs: Int64, data: [UInt8])] = []
