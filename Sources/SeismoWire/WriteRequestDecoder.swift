@@ -17,31 +17,19 @@ import Darwin
 public final class WriteRequestDecoder {
     public let limits: WireLimits
 
-    /// Size of the arena's single block. It grows (to the next power of two with 25 %
-    /// headroom) when a request needs more, so a steady request size settles into one
-    /// block and no mallocs; it shrinks back after a request larger than `retainBytes`.
-    public private(set) var arenaCapacity: Int
+    /// Size of the arena's single block (see `DecodeArena` for the sizing policy).
+    public var arenaCapacity: Int { arena.capacity }
     /// Arena bytes the last decoded request used.
-    public private(set) var lastArenaBytes = 0
+    public var lastArenaBytes: Int { arena.lastUsed }
 
-    private var arena: OpaquePointer
+    private let arena = DecodeArena()
     private var scratch: [UInt8] = []
 
-    static let initialArenaBytes = 256 << 10
-    /// Buffers larger than this are released after use rather than kept for the next
-    /// request, so one huge request does not pin its memory for the process lifetime.
-    static let retainBytes = 16 << 20
 
     public init(limits: WireLimits = WireLimits()) {
         self.limits = limits
-        arenaCapacity = Self.initialArenaBytes
-        guard let a = seismo_arena_create(arenaCapacity) else { fatalError("seismo_arena_create: out of memory") }
-        arena = a
     }
 
-    deinit {
-        seismo_arena_destroy(arena)
-    }
 
     /// body = the raw HTTP body (snappy block). Appends to `batch` (caller clears it).
     /// An empty body is a valid empty request.
@@ -51,7 +39,7 @@ public final class WriteRequestDecoder {
             throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)")
         }
         defer {
-            if scratch.capacity > Self.retainBytes { scratch = [] }
+            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
         }
         try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
         try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
@@ -78,34 +66,13 @@ public final class WriteRequestDecoder {
         }
 
         guard let request = prometheus__write_request__unpack(
-            seismo_arena_allocator(arena), buf.count, base.assumingMemoryBound(to: UInt8.self))
+            arena.allocator, buf.count, base.assumingMemoryBound(to: UInt8.self))
         else {
-            seismo_arena_reset(arena)
+            arena.reset()
             throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes)")
         }
-        defer { recycleArena() }
+        defer { arena.recycle() }
         append(request.pointee, to: &batch)
-    }
-
-    /// Resets the arena after a request; resizes its block if that request needed more
-    /// than one block (or far more than we want to keep).
-    private func recycleArena() {
-        let used = seismo_arena_used(arena)
-        lastArenaBytes = used
-        seismo_arena_reset(arena)
-        var target = arenaCapacity
-        if used > arenaCapacity {
-            target = Self.initialArenaBytes
-            while target < used + used / 4 { target *= 2 }
-        }
-        if target > Self.retainBytes && used <= Self.retainBytes / 4 {
-            target = Self.initialArenaBytes
-        }
-        if target != arenaCapacity, let fresh = seismo_arena_create(target) {
-            seismo_arena_destroy(arena)
-            arena = fresh
-            arenaCapacity = target
-        }
     }
 
     private func append(_ request: Prometheus__WriteRequest, to batch: inout WriteBatch) {

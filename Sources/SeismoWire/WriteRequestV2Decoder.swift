@@ -54,12 +54,12 @@ public struct V2Counts: Equatable, Sendable {
 public final class WriteRequestV2Decoder {
     public let limits: WireLimits
 
-    /// Size of the arena's single block (same policy as `WriteRequestDecoder`).
-    public private(set) var arenaCapacity: Int
+    /// Size of the arena's single block (see `DecodeArena` for the sizing policy).
+    public var arenaCapacity: Int { arena.capacity }
     /// Arena bytes the last decoded request used.
-    public private(set) var lastArenaBytes = 0
+    public var lastArenaBytes: Int { arena.lastUsed }
 
-    private var arena: OpaquePointer
+    private let arena = DecodeArena()
     private var scratch: [UInt8] = []
     /// Byte length of each symbol of the current request (protobuf-c gives C strings).
     private var symbolLengths: [Int] = []
@@ -68,14 +68,8 @@ public final class WriteRequestV2Decoder {
 
     public init(limits: WireLimits = WireLimits()) {
         self.limits = limits
-        arenaCapacity = WriteRequestDecoder.initialArenaBytes
-        guard let a = seismo_arena_create(arenaCapacity) else { fatalError("seismo_arena_create: out of memory") }
-        arena = a
     }
 
-    deinit {
-        seismo_arena_destroy(arena)
-    }
 
     /// body = the raw HTTP body (snappy block). Appends to `batch` (caller clears it).
     /// Unlike 1.0, an empty body is malformed: a 2.0 request always has `symbols[0]`.
@@ -86,7 +80,7 @@ public final class WriteRequestV2Decoder {
         }
         if snappyBody.count == 0 { throw Self.noEmptySymbol }
         defer {
-            if scratch.capacity > WriteRequestDecoder.retainBytes { scratch = [] }
+            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
         }
         try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
         return try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
@@ -106,12 +100,12 @@ public final class WriteRequestV2Decoder {
     private func decodeChecked(_ buf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws -> V2Counts {
         guard buf.count > 0, let base = buf.baseAddress else { throw Self.noEmptySymbol }
         guard let request = io__prometheus__write__v2__request__unpack(
-            seismo_arena_allocator(arena), buf.count, base.assumingMemoryBound(to: UInt8.self))
+            arena.allocator, buf.count, base.assumingMemoryBound(to: UInt8.self))
         else {
-            seismo_arena_reset(arena)
+            arena.reset()
             throw WireError.malformed("protobuf: cannot decode io.prometheus.write.v2.Request (\(buf.count) bytes)")
         }
-        defer { recycleArena() }
+        defer { arena.recycle() }
         let req = request.pointee
         let counts = try check(req, batch: batch, requestBytes: buf.count)
         guard let symbols = req.symbols else { throw Self.noEmptySymbol }  // check() saw n_symbols > 0
@@ -193,26 +187,6 @@ public final class WriteRequestV2Decoder {
 
     private static func badRef(_ ref: Int, _ what: String, _ count: Int) -> WireError {
         WireError.malformed("rw2: \(what) ref \(ref) out of range: symbols table has \(count) entries")
-    }
-
-    /// Same arena policy as `WriteRequestDecoder`.
-    private func recycleArena() {
-        let used = seismo_arena_used(arena)
-        lastArenaBytes = used
-        seismo_arena_reset(arena)
-        var target = arenaCapacity
-        if used > arenaCapacity {
-            target = WriteRequestDecoder.initialArenaBytes
-            while target < used + used / 4 { target *= 2 }
-        }
-        if target > WriteRequestDecoder.retainBytes && used <= WriteRequestDecoder.retainBytes / 4 {
-            target = WriteRequestDecoder.initialArenaBytes
-        }
-        if target != arenaCapacity, let fresh = seismo_arena_create(target) {
-            seismo_arena_destroy(arena)
-            arena = fresh
-            arenaCapacity = target
-        }
     }
 
     /// The request's symbols, valid during one decode; every reference was checked.
