@@ -51,6 +51,12 @@ def vm_rss_kb(pid):
     return 0
 
 
+def seismo_stage_totals(port):
+    """Seconds spent so far in Seismo's read stages (its own timers)."""
+    m = harness.parse_prom_text(harness.http_request("GET", f"http://127.0.0.1:{port}/metrics").text)
+    return {stage: harness.metric_sum(m, f"seismo_read_{stage}_duration_seconds_sum") for stage in ("select", "encode")}
+
+
 def make_bodies(series, seconds, base_s, per_body_seconds=30):
     rng = random.Random(1)
     labels = [[("__name__", f"bench_metric_{i % 20}"), ("instance", f"host-{i // 20:03d}:9100"), ("job", "node")]
@@ -140,6 +146,8 @@ def main():
         for streamed in (False, True):
             body = read_request(pb, start_ms, end_ms, streamed)
             for name, p, port in servers:
+                if name == "seismo":
+                    before = seismo_stage_totals(sport)
                 rss_before = vm_rss_kb(p.pid)
                 hwm_before = vm_hwm_kb(p.pid)
                 cpu0 = cpu_seconds(p.pid)
@@ -153,15 +161,13 @@ def main():
                     assert r.status == 200, f"{name} read: {r.status} {r.text[:200]}"
                     size = len(r.body)
                 n = count_samples(pb, r.body, streamed)
+                if name == "seismo":
+                    after = seismo_stage_totals(sport)
+                    split = ", ".join(f"{k} {(after[k] - before[k]) / args.repeat * 1000:.0f} ms" for k in after)
+                    print(f"seismo {'STREAMED' if streamed else 'SAMPLES'} per read: {split}", flush=True)
                 cpu = (cpu_seconds(p.pid) - cpu0) / args.repeat
                 rows.append(("STREAMED" if streamed else "SAMPLES", name, statistics.median(lat) * 1000, cpu, size, n,
                              max(0, vm_hwm_kb(p.pid) - max(hwm_before, rss_before)) / 1024, vm_rss_kb(p.pid) / 1024))
-        m = harness.parse_prom_text(harness.http_request("GET", f"http://127.0.0.1:{sport}/metrics").text)
-        for stage in ("select", "encode"):
-            total = harness.metric_sum(m, f"seismo_read_{stage}_duration_seconds_sum")
-            count = harness.metric_sum(m, f"seismo_read_{stage}_duration_seconds_count")
-            if count:
-                print(f"seismo {stage}: {total / count * 1000:.1f} ms per query (mean over {count:.0f})")
         print()
         print(f"{'type':9} {'server':11} {'median ms':>10} {'CPU-s/read':>11} {'bytes':>12} {'samples':>10} {'peak RSS +MB':>13} {'RSS MB':>8}")
         for t, name, ms, cpu, size, n, hwm, rss in rows:

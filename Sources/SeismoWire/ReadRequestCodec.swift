@@ -115,35 +115,86 @@ public enum ReadRequestCodec {
             resultSizes.append(resultSize)
             total += Proto.fieldSize(resultSize)
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(total)
-        for (r, result) in results.enumerated() {
-            Proto.header(1, length: resultSizes[r], to: &out)
-            for (i, s) in result.enumerated() {
-                Proto.header(1, length: seriesSizes[r][i], to: &out)
-                for l in s.labels {
-                    Proto.header(1, length: labelSize(l), to: &out)
-                    if !l.name.isEmpty { Proto.string(1, l.name, to: &out) }
-                    if !l.value.isEmpty { Proto.string(2, l.value, to: &out) }
-                }
-                for k in s.timestampsMs.indices {
-                    let bits = s.valueBits[k], t = s.timestampsMs[k]
-                    Proto.header(2, length: sampleSize(bits, t), to: &out)
-                    if bits != 0 { Proto.fixed64(1, bits, to: &out) }
-                    if t != 0 { Proto.varintField(2, UInt64(bitPattern: t), to: &out) }
+        // Second pass: write straight into a buffer of the exact size.
+        return [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+            var w = ByteWriter(buffer.baseAddress!)
+            for (r, result) in results.enumerated() {
+                w.header(1, resultSizes[r])
+                for (i, s) in result.enumerated() {
+                    w.header(1, seriesSizes[r][i])
+                    for l in s.labels {
+                        w.header(1, labelSize(l))
+                        if !l.name.isEmpty { w.string(1, l.name) }
+                        if !l.value.isEmpty { w.string(2, l.value) }
+                    }
+                    s.timestampsMs.withUnsafeBufferPointer { times in
+                        s.valueBits.withUnsafeBufferPointer { values in
+                            for k in 0..<times.count {
+                                let bits = values[k], t = times[k]
+                                w.header(2, sampleSize(bits, t))
+                                if bits != 0 {
+                                    w.byte(0x09)  // field 1, fixed64
+                                    w.fixed64(bits)
+                                }
+                                if t != 0 {
+                                    w.byte(0x10)  // field 2, varint
+                                    w.uvarint(UInt64(bitPattern: t))
+                                }
+                            }
+                        }
+                    }
                 }
             }
+            initialized = w.offset
+            precondition(initialized == total, "ReadResponse size mismatch: wrote \(initialized), computed \(total)")
         }
-        return out
     }
 }
 
-/// Minimal protobuf wire encoding helpers.
-enum Proto {
-    static func tag(_ field: Int, _ wireType: Int, to out: inout [UInt8]) {
-        appendUVarint(UInt64(field << 3 | wireType), to: &out)
+/// Writes protobuf wire bytes through a raw pointer into memory sized in advance.
+struct ByteWriter {
+    let base: UnsafeMutablePointer<UInt8>
+    var offset = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    @inline(__always) mutating func byte(_ b: UInt8) {
+        base[offset] = b
+        offset += 1
     }
 
+    @inline(__always) mutating func uvarint(_ v: UInt64) {
+        var x = v
+        while x >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: x) | 0x80)
+            x >>= 7
+        }
+        byte(UInt8(x))
+    }
+
+    @inline(__always) mutating func fixed64(_ v: UInt64) {
+        UnsafeMutableRawPointer(base + offset).storeBytes(of: v.littleEndian, as: UInt64.self)
+        offset += 8
+    }
+
+    /// Tag of a length-delimited field (field numbers < 16) and its length.
+    @inline(__always) mutating func header(_ field: Int, _ length: Int) {
+        byte(UInt8(field << 3 | 2))
+        uvarint(UInt64(length))
+    }
+
+    mutating func string(_ field: Int, _ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            header(field, utf8.count)
+            (base + offset).update(from: utf8.baseAddress!, count: utf8.count)
+            offset += utf8.count
+        }
+    }
+}
+
+/// Protobuf size arithmetic for the two-pass encoder.
+enum Proto {
     static func uvarintSize(_ v: UInt64) -> Int {
         var n = 1
         var x = v
@@ -156,30 +207,4 @@ enum Proto {
 
     /// Bytes of a length-delimited field (1-byte tag) whose payload is `length` bytes.
     static func fieldSize(_ length: Int) -> Int { 1 + uvarintSize(UInt64(length)) + length }
-
-    static func header(_ field: Int, length: Int, to out: inout [UInt8]) {
-        tag(field, 2, to: &out)
-        appendUVarint(UInt64(length), to: &out)
-    }
-
-    static func string(_ field: Int, _ s: String, to out: inout [UInt8]) {
-        header(field, length: s.utf8.count, to: &out)
-        out.append(contentsOf: s.utf8)
-    }
-
-    static func bytes(_ field: Int, _ payload: [UInt8], to out: inout [UInt8]) {
-        tag(field, 2, to: &out)
-        appendUVarint(UInt64(payload.count), to: &out)
-        out.append(contentsOf: payload)
-    }
-
-    static func fixed64(_ field: Int, _ v: UInt64, to out: inout [UInt8]) {
-        tag(field, 1, to: &out)
-        withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
-    }
-
-    static func varintField(_ field: Int, _ v: UInt64, to out: inout [UInt8]) {
-        tag(field, 0, to: &out)
-        appendUVarint(v, to: &out)
-    }
 }
