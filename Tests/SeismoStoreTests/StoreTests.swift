@@ -203,3 +203,27 @@ let t0: Int64 = 1_796_000_000_000  // 2026-11-30, a whole second
         store.close()
     }
 }
+
+@Suite struct BackpressureTests {
+    /// When unsynced WAL bytes pile up beyond the limit, appends are refused whole (the
+    /// server answers 503 + Retry-After) and nothing of the refused request is applied.
+    @Test func overloadRefusesWholeRequests() throws {
+        let dir = makeTempDirectory()
+        var config = testConfig(dir)
+        config.maxPendingWALBytes = 0
+        let store = try Store(config: config, logger: quietLogger)
+        // No commit thread yet: the first request's record stays pending.
+        var firstDone = false
+        try store.append(batch([(up, [(t0, 1)])]), nowMs: t0) { _ in firstDone = true }
+        #expect(throws: StoreError.self) {
+            try store.append(batch([(load, [(t0, 2)])]), nowMs: t0) { _ in }
+        }
+        #expect(store.stats().headSamples == 1)
+        store.start()
+        store.close()
+        #expect(firstDone)
+        let data = try readSegments(dir)
+        #expect(data["up{job=\"node\"}"] != nil)
+        #expect(data["node_load1{instance=\"a:9100\"}"] == nil)
+    }
+}
