@@ -100,3 +100,48 @@ enum LabelRules {
         return true
     }
 }
+
+/// Checks a series' labels one at a time, in the order received, and appends each to the
+/// series' canonical key. Shared by the remote-write 1.0 and 2.0 decoders so both refuse
+/// exactly the same label sets for exactly the same reasons.
+struct SeriesKeyBuilder {
+    private var prevName: UnsafePointer<UInt8>?
+    private var prevLength = 0
+    private var sawMetricName = false
+    /// Whether the label just added was `__name__` (2.0 needs its symbol reference).
+    private(set) var lastWasMetricName = false
+
+    /// Validates one label and appends it to `key`; returns the first rule it breaks (the
+    /// caller then drops the partial key and refuses the series).
+    mutating func add(name: UnsafePointer<UInt8>, _ nameLength: Int,
+                      value: UnsafePointer<UInt8>, _ valueLength: Int,
+                      to key: inout [UInt8]) -> RejectionReason? {
+        lastWasMetricName = false
+        if nameLength == 0 { return .emptyLabelName }
+        if let prev = prevName {
+            let order = LabelRules.compare(prev, prevLength, name, nameLength)
+            if order == 0 { return .duplicateLabelName }
+            if order > 0 { return .unsortedLabels }
+        }
+        prevName = name
+        prevLength = nameLength
+        if !LabelRules.isValidLabelName(name, nameLength) {
+            return LabelRules.isValidUTF8(name, nameLength) ? .invalidLabelName : .invalidUTF8
+        }
+        if valueLength == 0 { return .emptyLabelValue }
+        if !LabelRules.isValidUTF8(value, valueLength) { return .invalidUTF8 }
+        if LabelRules.isMetricNameLabel(name, nameLength) {
+            if !LabelRules.isValidMetricName(value, valueLength) { return .invalidMetricName }
+            sawMetricName = true
+            lastWasMetricName = true
+        }
+        LabelKey.append(
+            name: UnsafeRawBufferPointer(start: name, count: nameLength),
+            value: UnsafeRawBufferPointer(start: value, count: valueLength),
+            to: &key)
+        return nil
+    }
+
+    /// The rule left to check once every label is in: a `__name__` must have been seen.
+    func finish() -> RejectionReason? { sawMetricName ? nil : .missingMetricName }
+}

@@ -138,36 +138,14 @@ public final class WriteRequestDecoder {
     private func appendKey(_ ts: Prometheus__TimeSeries, to key: inout [UInt8]) -> RejectionReason? {
         let n = Int(ts.n_labels)
         guard n > 0, let labels = ts.labels else { return .missingMetricName }
-        var prevName: UnsafePointer<UInt8>? = nil
-        var prevLength = 0
-        var sawMetricName = false
+        var builder = SeriesKeyBuilder()
         for i in 0..<n {
             let label = labels[i]!.pointee
             let (name, nameLength) = Self.bytes(label.name)
             let (value, valueLength) = Self.bytes(label.value)
-            if nameLength == 0 { return .emptyLabelName }
-            if let prev = prevName {
-                let order = LabelRules.compare(prev, prevLength, name, nameLength)
-                if order == 0 { return .duplicateLabelName }
-                if order > 0 { return .unsortedLabels }
-            }
-            prevName = name
-            prevLength = nameLength
-            if !LabelRules.isValidLabelName(name, nameLength) {
-                return LabelRules.isValidUTF8(name, nameLength) ? .invalidLabelName : .invalidUTF8
-            }
-            if valueLength == 0 { return .emptyLabelValue }
-            if !LabelRules.isValidUTF8(value, valueLength) { return .invalidUTF8 }
-            if LabelRules.isMetricNameLabel(name, nameLength) {
-                if !LabelRules.isValidMetricName(value, valueLength) { return .invalidMetricName }
-                sawMetricName = true
-            }
-            LabelKey.append(
-                name: UnsafeRawBufferPointer(start: name, count: nameLength),
-                value: UnsafeRawBufferPointer(start: value, count: valueLength),
-                to: &key)
+            if let reason = builder.add(name: name, nameLength, value: value, valueLength, to: &key) { return reason }
         }
-        return sawMetricName ? nil : .missingMetricName
+        return builder.finish()
     }
 
     /// A C string's bytes. protobuf-c gives proto3 strings as NUL-terminated copies

@@ -254,38 +254,18 @@ public final class WriteRequestV2Decoder {
                            to key: inout [UInt8]) -> (RejectionReason?, UInt32) {
         let n = Int(ts.n_labels_refs)
         guard n > 0, let refs = ts.labels_refs else { return (.missingMetricName, 0) }
-        var prevName: UnsafePointer<UInt8>? = nil
-        var prevLength = 0
-        var metricNameRef: UInt32? = nil
+        var builder = SeriesKeyBuilder()
+        var metricNameRef: UInt32 = 0
         var i = 0
         while i < n {
             let valueRef = refs[i + 1]
             let (name, nameLength) = symbols.bytes(refs[i])
             let (value, valueLength) = symbols.bytes(valueRef)
             i += 2
-            if nameLength == 0 { return (.emptyLabelName, 0) }
-            if let prev = prevName {
-                let order = LabelRules.compare(prev, prevLength, name, nameLength)
-                if order == 0 { return (.duplicateLabelName, 0) }
-                if order > 0 { return (.unsortedLabels, 0) }
-            }
-            prevName = name
-            prevLength = nameLength
-            if !LabelRules.isValidLabelName(name, nameLength) {
-                return (LabelRules.isValidUTF8(name, nameLength) ? .invalidLabelName : .invalidUTF8, 0)
-            }
-            if valueLength == 0 { return (.emptyLabelValue, 0) }
-            if !LabelRules.isValidUTF8(value, valueLength) { return (.invalidUTF8, 0) }
-            if LabelRules.isMetricNameLabel(name, nameLength) {
-                if !LabelRules.isValidMetricName(value, valueLength) { return (.invalidMetricName, 0) }
-                metricNameRef = valueRef
-            }
-            LabelKey.append(
-                name: UnsafeRawBufferPointer(start: name, count: nameLength),
-                value: UnsafeRawBufferPointer(start: value, count: valueLength),
-                to: &key)
+            if let reason = builder.add(name: name, nameLength, value: value, valueLength, to: &key) { return (reason, 0) }
+            if builder.lastWasMetricName { metricNameRef = valueRef }
         }
-        guard let metricNameRef else { return (.missingMetricName, 0) }
+        if let reason = builder.finish() { return (reason, 0) }
         return (nil, metricNameRef)
     }
 
