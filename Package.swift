@@ -39,10 +39,40 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // Training export: wide labeled tables (Parquet/CSV/TSV) from a data directory.
+        .target(
+            name: "SeismoExport",
+            dependencies: [
+                "SeismoModel", "SeismoStore", "SeismoParquet",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Streaming anomaly detectors: pure Swift, no I/O.
+        .target(name: "SeismoDetect"),
+        // Alert rules, alert state machine and the Alertmanager v2 sender (libcurl).
+        .target(
+            name: "SeismoAlerting",
+            dependencies: [
+                "SeismoModel", "SeismoDetect", "CSeismoCurlShims",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+        // Inline detection pipeline: store appends → detectors → scores + alerts.
+        .target(
+            name: "SeismoWatch",
+            dependencies: [
+                "SeismoModel", "SeismoStore", "SeismoDetect", "SeismoAlerting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         .target(
             name: "SeismoServer",
             dependencies: [
                 "SeismoModel", "SeismoWire", "SeismoStore", "SeismoRemoteRead",
+                "SeismoExport", "SeismoWatch", "SeismoAlerting",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -55,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "seismo",
             dependencies: [
-                "SeismoServer", "SeismoStore",
+                "SeismoServer", "SeismoStore", "SeismoExport", "SeismoDetect", "SeismoAlerting", "SeismoWatch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -68,6 +98,10 @@ let package = Package(
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"], exclude: ["Golden"]),
         .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel"]),
+        .testTarget(name: "SeismoExportTests", dependencies: ["SeismoExport", "SeismoStore", "SeismoModel", "SeismoParquet"]),
+        .testTarget(name: "SeismoDetectTests", dependencies: ["SeismoDetect"]),
+        .testTarget(name: "SeismoAlertingTests", dependencies: ["SeismoAlerting", "SeismoDetect", "SeismoModel"]),
+        .testTarget(name: "SeismoWatchTests", dependencies: ["SeismoWatch", "SeismoStore", "SeismoDetect", "SeismoAlerting", "SeismoModel"]),
     ],
     swiftLanguageModes: [.v5]
 )

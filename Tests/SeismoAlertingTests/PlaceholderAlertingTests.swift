@@ -1,0 +1,6 @@
+import XCTest
+@testable import SeismoAlerting
+
+final class PlaceholderAlertingTests: XCTestCase {
+    func testModuleLinks() { _ = SeismoAlertingModule.self }
+}

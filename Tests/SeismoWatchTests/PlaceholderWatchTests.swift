@@ -1,0 +1,6 @@
+import XCTest
+@testable import SeismoWatch
+
+final class PlaceholderWatchTests: XCTestCase {
+    func testModuleLinks() { _ = SeismoWatchModule.self }
+}
