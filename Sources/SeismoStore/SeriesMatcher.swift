@@ -4,7 +4,7 @@ import SeismoModel
 /// Evaluates Prometheus label matchers against label sets, with Prometheus semantics:
 /// regexes are fully anchored, and a missing label has the value "" (so `a=""` matches
 /// series without `a`, and `a!=""` requires it).
-struct SeriesMatcher {
+public struct SeriesMatcher: @unchecked Sendable {
     private enum Compiled {
         case equal(String, String)
         case notEqual(String, String)
@@ -13,13 +13,13 @@ struct SeriesMatcher {
 
     private let compiled: [Compiled]
 
-    struct InvalidRegex: Error, CustomStringConvertible {
+    public struct InvalidRegex: Error, CustomStringConvertible {
         let matcher: String
         let reason: String
-        var description: String { "invalid regular expression in matcher \(matcher): \(reason)" }
+        public var description: String { "invalid regular expression in matcher \(matcher): \(reason)" }
     }
 
-    init(_ matchers: [LabelMatcher]) throws {
+    public init(_ matchers: [LabelMatcher]) throws {
         compiled = try matchers.map { m in
             switch m.kind {
             case .equal: return .equal(m.name, m.value)
@@ -36,7 +36,7 @@ struct SeriesMatcher {
         }
     }
 
-    func matches(_ labels: [(name: String, value: String)]) -> Bool {
+    public func matches(_ labels: [(name: String, value: String)]) -> Bool {
         func value(_ name: String) -> String {
             labels.first(where: { $0.name == name })?.value ?? ""
         }

@@ -65,6 +65,9 @@ extension Store {
                 metrics.walCommits.increment()
                 metrics.walBytes.increment(by: walBytes.count + catalogBytes.count)
             }
+            if failure == nil, !walBytes.isEmpty, let observer {
+                observer.samplesDurable(DurableSamples(walBytes: walBytes))
+            }
             let outcome: Result<Void, StoreError> = failure.map { .failure(.storageFailure($0)) } ?? .success(())
             for done in ready { done(outcome) }
             walBytes.removeAll(keepingCapacity: true)

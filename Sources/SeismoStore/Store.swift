@@ -62,6 +62,9 @@ public final class Store: @unchecked Sendable {
 
     static let noSecond = Int64.min / 4
 
+    /// Sees every durable sample (set before `start()`); see `StoreObserver`.
+    public var observer: (any StoreObserver)?
+
     /// Opens (creating if needed) and recovers a data directory. Does not start the
     /// background threads: call `start()`.
     public init(config: StoreConfig, logger: Logger) throws {
