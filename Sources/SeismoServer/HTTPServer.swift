@@ -5,6 +5,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import SeismoStore
+import SeismoWatch
 
 /// The HTTP listener as a lifecycle service. On graceful shutdown it stops accepting,
 /// reports not-ready, and waits (bounded) for in-flight requests — writes waiting for
@@ -16,10 +17,11 @@ public final class HTTPServer: Service, @unchecked Sendable {
     let group: MultiThreadedEventLoopGroup
     private var channel: (any Channel)?
 
-    public init(config: ServerConfig, store: Store, registry: PrometheusCollectorRegistry, logger: Logger) {
+    public init(config: ServerConfig, store: Store, registry: PrometheusCollectorRegistry, logger: Logger,
+                watch: WatchPipeline? = nil) {
         self.config = config
         self.logger = logger
-        router = Router(config: config, store: store, registry: registry, logger: logger)
+        router = Router(config: config, store: store, registry: registry, logger: logger, watch: watch)
         group = MultiThreadedEventLoopGroup(numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
     }
 

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Prometheus
 import SeismoStore
+import SeismoWatch
 
 /// Maps method + path to an endpoint. Only this layer (and the endpoints it calls)
 /// turn errors into HTTP status codes.
@@ -18,7 +19,10 @@ final class Router: @unchecked Sendable {
     private let inFlight = NIOLockedValueBox(0)
     private let stopping = NIOLockedValueBox(false)
 
-    init(config: ServerConfig, store: Store, registry: PrometheusCollectorRegistry, logger: Logger) {
+    let alerts: AlertsEndpoint
+
+    init(config: ServerConfig, store: Store, registry: PrometheusCollectorRegistry, logger: Logger, watch: WatchPipeline? = nil) {
+        alerts = AlertsEndpoint(watch: watch)
         self.config = config
         self.store = store
         self.registry = registry
@@ -50,6 +54,7 @@ final class Router: @unchecked Sendable {
         case "/api/v1/write": handler = "write"
         case "/api/v1/read": handler = "read"
         case "/metrics": handler = "metrics"
+        case "/api/v1/alerts": handler = "alerts"
         case "/-/healthy": handler = "healthy"
         case "/-/ready": handler = "ready"
         default: handler = "other"
@@ -67,6 +72,8 @@ final class Router: @unchecked Sendable {
             finish(.methodNotAllowed("POST"))
         case ("/api/v1/read", _):
             read.handle(head: head, body: body, eventLoop: eventLoop, respond: finish)
+        case ("/api/v1/alerts", .GET):
+            finish(alerts.list())
         case ("/metrics", .GET):
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)

@@ -18,7 +18,23 @@ import Yams
 ///       max_body_size: 32MiB      # compressed remote-write body → 413 beyond
 ///       max_decoded_size: 64MiB   # snappy-declared decoded size → 413 beyond
 ///       max_future: 10m           # samples further ahead of the clock are refused
+///     detection:
+///       enabled: true             # inline anomaly detection and alerts
+///       rules: rules.yaml         # alert rules; without it the built-in default rule
+///     alerting:
+///       alertmanagers: [http://127.0.0.1:9093]
+///       external_url: http://seismo.example:9201
 struct FileConfig: Decodable {
+    struct Detection: Decodable {
+        var enabled: Bool?
+        var rules: String?
+    }
+
+    struct Alerting: Decodable {
+        var alertmanagers: [String]?
+        var external_url: String?
+    }
+
     struct Storage: Decodable {
         var head_window: String?
         var segment_span: String?
@@ -39,6 +55,8 @@ struct FileConfig: Decodable {
     var log_level: String?
     var storage: Storage?
     var limits: Limits?
+    var detection: Detection?
+    var alerting: Alerting?
 
     static func load(path: String) throws -> FileConfig {
         let text: String

@@ -55,6 +55,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-future"), help: "Refuse samples further ahead of the wall clock than this. (default: 10m)")
     var maxFuture: String?
 
+    @Option(help: "Alert rules YAML (reloaded on SIGHUP; check with `seismo check rules`). Without it a built-in rule watches every series.")
+    var rules: String?
+
+    @Option(name: .customLong("alertmanager.url"), help: "Alertmanager to send alerts to (API v2), e.g. http://127.0.0.1:9093. Repeatable.")
+    var alertmanagerURLs: [String] = []
+
+    @Option(name: .customLong("external-url"), help: "URL under which Seismo is reached, for alerts' generatorURL. (default: http://LISTEN)")
+    var externalURL: String?
+
+    @Flag(name: .customLong("no-detection"), help: "Do not run inline anomaly detection (no scores, no alerts).")
+    var noDetection = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (default: info)")
     var logLevel: String?
 
@@ -81,7 +93,9 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("cannot open data directory \(store.dataDirectory): \(error)")
         }
-        let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger)
+        let detection = try resolveDetection(file: file, server: server)
+        let watch = try detection.map { try DetectionSetup.start(detection: $0, store: theStore, logger: logger) }
+        let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger, watch: watch?.pipeline)
         let port = try await http.bind()
         print("""
         Seismo is receiving remote write on http://\(server.host):\(port)/api/v1/write (data: \(store.dataDirectory))
@@ -94,8 +108,11 @@ struct Serve: AsyncParsableCommand {
         fflush(stdout)
         // Services stop in reverse order: HTTP first (drains in-flight writes), then the
         // store (seals the head).
+        var services: [any Service] = [StoreService(store: theStore)]
+        if let watch { services.append(watch) }
+        services.append(http)
         let group = ServiceGroup(
-            services: [StoreService(store: theStore), http],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger)
         try await group.run()

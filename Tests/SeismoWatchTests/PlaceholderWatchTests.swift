@@ -2,5 +2,5 @@ import XCTest
 @testable import SeismoWatch
 
 final class PlaceholderWatchTests: XCTestCase {
-    func testModuleLinks() { _ = SeismoWatchModule.self }
+    func testModuleLinks() { _ = WatchPipeline.scoreMetric }
 }

@@ -1,0 +1,300 @@
+import Foundation
+import Logging
+import SeismoAlerting
+import SeismoDetect
+import SeismoModel
+import SeismoStore
+
+/// Inline anomaly detection: every durable sample of a watched series updates that
+/// series' detector; detector scores combine into per-group scores, which are stored
+/// back as `seismo:score{rule=…, <group_by labels>}` series and drive the alert rules.
+///
+/// Runs on its own thread, fed by the store's commit thread through a bounded queue, so
+/// a remote-write acknowledgement never waits for detection. When detection falls
+/// behind by more than `maxQueuedSamples`, new batches are dropped (and counted) rather
+/// than slowing ingest down.
+public final class WatchPipeline: StoreObserver, @unchecked Sendable {
+    public static let scoreMetric = "seismo:score"
+
+    public struct Options: Sendable {
+        public var maxQueuedSamples: Int
+        public var generatorURL: String
+        /// Store each group's score as a series (so exports carry it beside the data).
+        public var storeScores: Bool
+
+        public init(maxQueuedSamples: Int = 4_000_000, generatorURL: String = "http://127.0.0.1:9201/api/v1/alerts",
+                    storeScores: Bool = true) {
+            self.maxQueuedSamples = maxQueuedSamples
+            self.generatorURL = generatorURL
+            self.storeScores = storeScores
+        }
+    }
+
+    private let store: Store
+    private let notifier: AlertmanagerNotifier?
+    private let options: Options
+    private let logger: Logger
+    private let metrics = WatchMetrics()
+
+    // Queue between the commit thread and the watch thread.
+    private let queueLock = NSCondition()
+    private var queue: [DurableSamples] = []
+    private var queuedSamples = 0
+    private var pendingRules: RuleSet?
+    private var stopping = false
+    private var idle = true
+    private let done = DispatchSemaphore(value: 0)
+
+    // Owned by the watch thread.
+    private var rules: CompiledRules
+    private var series: [WatchedSeries?] = []
+    private var groups: [WatchGroup] = []
+    private var groupIndex: [[UInt8]: Int] = [:]
+    private var scoreBatch = WriteBatch()
+    private var lastDueCheck = Date.distantPast
+
+    // Shared with readers of `alerts()`.
+    private let evaluatorLock = NSLock()
+    private let evaluator: AlertEvaluator
+
+    public init(store: Store, rules: RuleSet, notifier: AlertmanagerNotifier?, options: Options, logger: Logger) throws {
+        self.store = store
+        self.notifier = notifier
+        self.options = options
+        self.logger = logger
+        self.rules = try CompiledRules(rules)
+        evaluator = AlertEvaluator(rules: rules, generatorURL: options.generatorURL)
+    }
+
+    /// Starts the watch thread. Register as the store's observer before the store starts.
+    public func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "seismo-watch"
+        thread.start()
+    }
+
+    /// Scores what is queued, then stops the thread.
+    public func stop() {
+        queueLock.lock()
+        stopping = true
+        queueLock.signal()
+        queueLock.unlock()
+        done.wait()
+    }
+
+    /// Swaps the rule set in (hot reload). Detectors of series restart from a cold state;
+    /// alerts of rules whose name is unchanged keep their state.
+    public func reload(_ rules: RuleSet) throws {
+        _ = try CompiledRules(rules)  // fail here, on the caller's thread, if it cannot compile
+        queueLock.lock()
+        pendingRules = rules
+        queueLock.signal()
+        queueLock.unlock()
+    }
+
+    /// Active and recent alerts, for `GET /api/v1/alerts`.
+    public func alerts() -> [AlertStatus] {
+        evaluatorLock.lock()
+        defer { evaluatorLock.unlock() }
+        return evaluator.snapshot()
+    }
+
+    /// Blocks until everything queued so far has been scored (tests and shutdown).
+    public func waitIdle(timeoutSeconds: Double = 10) -> Bool {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        queueLock.lock()
+        defer { queueLock.unlock() }
+        while !(queue.isEmpty && idle) {
+            if !queueLock.wait(until: deadline) { return false }
+        }
+        return true
+    }
+
+    // MARK: StoreObserver (commit thread: enqueue only)
+
+    public func samplesDurable(_ samples: DurableSamples) {
+        let n = samples.approximateCount
+        queueLock.lock()
+        if queuedSamples + n > options.maxQueuedSamples && !queue.isEmpty {
+            queueLock.unlock()
+            metrics.batchesDropped.increment()
+            metrics.samplesDropped.increment(by: n)
+            return
+        }
+        queue.append(samples)
+        queuedSamples += n
+        metrics.queueLength.record(queue.count)
+        queueLock.signal()
+        queueLock.unlock()
+    }
+
+    // MARK: Watch thread
+
+    private func run() {
+        while true {
+            queueLock.lock()
+            while queue.isEmpty && pendingRules == nil && !stopping {
+                idle = true
+                queueLock.broadcast()
+                if !queueLock.wait(until: Date().addingTimeInterval(1)) { break }
+            }
+            let batches = queue
+            queue.removeAll()
+            queuedSamples = 0
+            let newRules = pendingRules
+            pendingRules = nil
+            let stop = stopping
+            idle = batches.isEmpty
+            metrics.queueLength.record(0)
+            queueLock.unlock()
+
+            if let newRules { apply(newRules) }
+            for batch in batches { score(batch) }
+            sendDue()
+            if stop && batches.isEmpty { break }
+        }
+        queueLock.lock()
+        idle = true
+        queueLock.broadcast()
+        queueLock.unlock()
+        done.signal()
+    }
+
+    private func apply(_ set: RuleSet) {
+        do {
+            rules = try CompiledRules(set)
+        } catch {
+            metrics.ruleReloadFailures.increment()
+            logger.error("rule reload failed; keeping the previous rules", metadata: ["error": "\(error)"])
+            return
+        }
+        series.removeAll()
+        groups.removeAll()
+        groupIndex.removeAll()
+        evaluatorLock.lock()
+        evaluator.replaceRules(set)
+        evaluatorLock.unlock()
+        metrics.ruleReloads.increment()
+        logger.info("rules loaded", metadata: ["rules": "\(set.rules.count)"])
+    }
+
+    private func score(_ batch: DurableSamples) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        var scored = 0
+        batch.forEach { id, timestampMs, bits in
+            let index = Int(id)
+            if index >= series.count { series.append(contentsOf: repeatElement(nil, count: index - series.count + 1)) }
+            if series[index] == nil { series[index] = classify(id) }
+            guard !series[index]!.watches.isEmpty else { return }
+            let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
+            // Detectors need time order; a late or repeated second is left to the store.
+            guard second > series[index]!.lastSecond else { return }
+            series[index]!.lastSecond = second
+            let value = Double(bitPattern: bits)
+            guard bits != staleMarkerBits, value.isFinite else { return }
+            scored += 1
+            for w in series[index]!.watches.indices {
+                guard let s = series[index]!.watches[w].detector.update(second: second, value: value) else { continue }
+                let g = groups[series[index]!.watches[w].group]
+                if second > g.second {
+                    if g.dirty { flush(g) }
+                    g.second = second
+                    g.topScore = -1
+                }
+                g.score = g.scorer.update(member: series[index]!.watches[w].member, second: second, score: s)
+                if s > g.topScore {
+                    g.topScore = s
+                    g.topSeries = id
+                    g.topValue = value
+                }
+                g.dirty = true
+            }
+        }
+        for g in groups where g.dirty { flush(g) }
+        storeScores()
+        metrics.samplesScored.increment(by: scored)
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
+        metrics.batchDuration.recordNanoseconds(Int64(elapsed))
+        if scored > 0 { metrics.nanosPerSample.record(Double(elapsed) / Double(scored)) }
+    }
+
+    /// Decides once which rules watch a series; score series are never watched.
+    private func classify(_ id: UInt32) -> WatchedSeries {
+        let labels = store.labels(ofSeries: id)
+        let name = labels.first { $0.name == "__name__" }?.value ?? ""
+        if name.hasPrefix("seismo:") { return WatchedSeries(watches: []) }
+        var watches: [WatchedSeries.Watch] = []
+        for (r, rule) in rules.set.rules.enumerated() where rules.watches(labels, rule: r) {
+            let groupLabels = rules.groupLabels(labels, rule: r)
+            let key = LabelKey.encode([(name: "rule", value: "\(r)")] + groupLabels)
+            let g: Int
+            if let existing = groupIndex[key] {
+                g = existing
+            } else {
+                g = groups.count
+                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels))
+                groupIndex[key] = g
+                metrics.groups.record(groups.count)
+            }
+            let member = groups[g].memberCount
+            groups[g].memberCount += 1
+            let detector = SeriesDetector(kind: rule.detector, isCounter: isCounter(name))
+            watches.append(.init(rule: r, group: g, member: member, detector: detector))
+        }
+        if !watches.isEmpty { metrics.watchedSeries.increment(by: 1) }
+        return WatchedSeries(watches: watches)
+    }
+
+    private func isCounter(_ name: String) -> Bool {
+        var kind = store.metricKind(family: name)
+        if kind == nil {
+            for suffix in ["_total", "_count", "_sum", "_bucket"] where name.hasSuffix(suffix) {
+                kind = store.metricKind(family: String(name.dropLast(suffix.count)))
+                if kind != nil { break }
+            }
+        }
+        let type: String? = kind.map { $0 == .counter ? "counter" : $0 == .gauge ? "gauge" : "\($0)" }
+        return CounterRule.isCounter(metricName: name, metadataType: type)
+    }
+
+    private func flush(_ g: WatchGroup) {
+        g.dirty = false
+        if options.storeScores {
+            scoreBatch.series.append(BatchSeries(
+                keyOffset: Int32(scoreBatch.labelBytes.count), keyLength: Int32(g.scoreKey.count),
+                sampleOffset: Int32(scoreBatch.timestamps.count), sampleCount: 1))
+            scoreBatch.labelBytes.append(contentsOf: g.scoreKey)
+            scoreBatch.timestamps.append(g.second * 1000)
+            scoreBatch.valueBits.append(g.score.bitPattern)
+        }
+        let top = store.labels(ofSeries: g.topSeries)
+        evaluatorLock.lock()
+        let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
+                                        topSeries: top, value: g.topValue, now: Date())
+        evaluatorLock.unlock()
+        if !changed.isEmpty {
+            metrics.alertTransitions.increment(by: changed.count)
+            notifier?.submit(changed)
+        }
+    }
+
+    private func storeScores() {
+        guard !scoreBatch.series.isEmpty else { return }
+        defer { scoreBatch.removeAll(keepingCapacity: true) }
+        do {
+            try store.append(scoreBatch, nowMs: Int64(Date().timeIntervalSince1970 * 1000)) { _ in }
+        } catch {
+            logger.warning("could not store anomaly scores", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func sendDue() {
+        let now = Date()
+        guard now.timeIntervalSince(lastDueCheck) >= 1 else { return }
+        lastDueCheck = now
+        evaluatorLock.lock()
+        let due = evaluator.due(now: now)
+        evaluatorLock.unlock()
+        if !due.isEmpty { notifier?.submit(due) }
+    }
+}
