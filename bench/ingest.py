@@ -284,6 +284,14 @@ def make_servers(args, workdir):
         "seismo", [args.binary, "serve", "--listen", f"127.0.0.1:{seismo_port}", "--data",
                    os.path.join(workdir, "seismo-data"), "--head-window", "1h"],
         seismo_port, "/-/ready", "/metrics", "seismo_samples_stored_total", "", workdir))]
+    if args.detection_off:
+        # Same server with inline detection switched off: the difference is what
+        # detection costs the ingest path (it runs on its own thread, off the ack path).
+        off_port = free_port()
+        servers.append(("seismo-no-detect", lambda: Server(
+            "seismo-no-detect", [args.binary, "serve", "--listen", f"127.0.0.1:{off_port}", "--data",
+                       os.path.join(workdir, "seismo-data-nodetect"), "--head-window", "1h", "--no-detection"],
+            off_port, "/-/ready", "/metrics", "seismo_samples_stored_total", "", workdir)))
     if args.peers:
         vm_port, prom_port = free_port(), free_port()
         empty = os.path.join(workdir, "empty.yml")
@@ -347,7 +355,11 @@ def run_one(make, bodies_dir, args, workdir):
                 "p50_ms": w["p50"] / 1000, "p99_ms": w["p99"] / 1000, "max_ms": w["max"] / 1000,
                 "requests": w["requests"], "non2xx": w["non2xx"], "timeouts": w["timeouts"], "rss_mb": rss,
                 "rejected": (counter(srv.metrics_url, "seismo_samples_rejected_total")
-                             if srv.name == "seismo" else None)}
+                             if srv.name.startswith("seismo") else None),
+                "detect_scored": (counter(srv.metrics_url, "seismo_detect_samples_total")
+                                  if srv.name == "seismo" else None),
+                "detect_dropped": (counter(srv.metrics_url, "seismo_detect_samples_dropped_total")
+                                   if srv.name == "seismo" else None)}
     finally:
         srv.stop()
 
@@ -360,6 +372,8 @@ def main():
     ap.add_argument("--per-body", type=int, default=2000, help="samples per request body")
     ap.add_argument("--rounds", type=int, default=2000, help="timestamps per series in the cached bodies")
     ap.add_argument("--peers", action="store_true", help="also run VictoriaMetrics 1.79 and Prometheus 2.42")
+    ap.add_argument("--detection-off", action="store_true",
+                    help="also run Seismo with --no-detection (ingest cost of inline detection)")
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "seismo"))
     ap.add_argument("--regenerate", action="store_true", help="rebuild bench/cache bodies")
     ap.add_argument("--max-cache-age", type=float, default=30, help="minutes before cached bodies are rebuilt")
@@ -390,6 +404,9 @@ def main():
     s = results[0]
     if s.get("rejected"):
         print(f"seismo rejected {s['rejected']:.0f} samples (seismo_samples_rejected_total)")
+    if s.get("detect_scored") is not None:
+        print(f"seismo inline detection: {s['detect_scored']:.0f} samples scored, "
+              f"{s['detect_dropped'] or 0:.0f} dropped because detection fell behind")
     for r in results:
         if r["accepted"] >= manifest["samples"] * 0.999:
             print(f"note: {r['server']} used up every cached body after {r['window_s']:.1f}s; "
