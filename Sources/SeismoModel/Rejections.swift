@@ -12,6 +12,10 @@ public enum RejectionReason: String, CaseIterable, Sendable {
     case nativeHistogram = "native_histogram_unsupported"
     case tooOld = "too_old"
     case tooFarInFuture = "too_far_in_future"
+    case tooManyLabels = "too_many_labels"
+    case labelNameTooLong = "label_name_too_long"
+    case labelValueTooLong = "label_value_too_long"
+    case seriesLimit = "series_limit"
 
     /// Human wording for 400 bodies and logs.
     public var explanation: String {
@@ -27,6 +31,10 @@ public enum RejectionReason: String, CaseIterable, Sendable {
         case .nativeHistogram: return "native histogram samples (not supported; float samples only)"
         case .tooOld: return "sample older than the open window (already sealed or beyond the out-of-order window)"
         case .tooFarInFuture: return "sample timestamp too far in the future"
+        case .tooManyLabels: return "series with more labels than limits.max_labels_per_series"
+        case .labelNameTooLong: return "label name longer than limits.max_label_name_length"
+        case .labelValueTooLong: return "label value longer than limits.max_label_value_length"
+        case .seriesLimit: return "new series beyond limits.max_series (existing series are still accepted)"
         }
     }
 }
@@ -90,6 +98,10 @@ public struct Rejections: Sendable {
         case .nativeHistogram: return 8
         case .tooOld: return 9
         case .tooFarInFuture: return 10
+        case .tooManyLabels: return 11
+        case .labelNameTooLong: return 12
+        case .labelValueTooLong: return 13
+        case .seriesLimit: return 14
         }
     }
 }

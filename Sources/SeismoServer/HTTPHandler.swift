@@ -67,7 +67,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func tooLarge(_ size: Int, _ limit: Int) -> Response {
-        .text(.payloadTooLarge, "request body too large: \(size) bytes exceeds the limit of \(limit) bytes")
+        router.metrics.refused(limit: "body_size")
+        return .text(.payloadTooLarge, "request body too large: \(size) bytes exceeds the limit of \(limit) bytes")
     }
 
     private func write(context: ChannelHandlerContext, version: HTTPVersion, response: Response, keepAlive: Bool) {

@@ -59,7 +59,22 @@ final class Router: @unchecked Sendable {
         case "/-/ready": handler = "ready"
         default: handler = "other"
         }
-        inFlight.withLockedValue { $0 += 1 }
+        let admitted = inFlight.withLockedValue { n -> Bool in
+            // Health, readiness and metrics are always answered: they are how an overload is seen.
+            guard n < config.maxConcurrentRequests || handler == "healthy" || handler == "ready" || handler == "metrics" else {
+                return false
+            }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            metrics.refused(limit: "concurrent_requests")
+            metrics.request(handler: handler, code: 503)
+            respond(.retryLater(.serviceUnavailable,
+                                "too many concurrent requests: \(config.maxConcurrentRequests) in flight (limits.max_concurrent_requests); retry later",
+                                seconds: 1))
+            return
+        }
         let finish: (Response) -> Void = { [metrics, inFlight] response in
             inFlight.withLockedValue { $0 -= 1 }
             metrics.request(handler: handler, code: response.status.code)

@@ -10,6 +10,9 @@ public struct ServerConfig: Sendable {
     public var readLimits = WireLimits(maxCompressedBytes: 32 << 20, maxDecodedBytes: 32 << 20)
     /// Bodies of non-write endpoints are small; anything larger is refused early.
     public var maxOtherBodyBytes = 1 << 20
+    /// Requests being handled at once beyond which new ones get 503 + Retry-After (the
+    /// sender backs off) instead of queueing up memory.
+    public var maxConcurrentRequests = 256
     /// Event-loop threads (0 = one per core).
     public var threads = 0
     /// How long a graceful stop waits for in-flight requests before sealing the store.

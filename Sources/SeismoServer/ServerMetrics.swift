@@ -11,6 +11,13 @@ struct ServerMetrics {
     let writeDuration = Timer(label: "seismo_write_request_duration_seconds", preferredDisplayUnit: .seconds)
     let inFlight = Gauge(label: "seismo_http_requests_in_flight")
 
+    /// Requests refused whole by a limit, by limit name (`body_size`, `decoded_size`,
+    /// `series_per_request`, `concurrent_requests`); per-series limits are counted in
+    /// `seismo_samples_rejected_total{reason=…}` instead.
+    func refused(limit: String) {
+        Counter(label: "seismo_requests_refused_total", dimensions: [("limit", limit)]).increment()
+    }
+
     /// Counts a finished request by endpoint and status code.
     func request(handler: String, code: UInt) {
         Counter(label: "seismo_http_requests_total", dimensions: [("handler", handler), ("code", String(code))]).increment()

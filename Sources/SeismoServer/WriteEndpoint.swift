@@ -105,7 +105,9 @@ final class WriteEndpoint: @unchecked Sendable {
             }
         } catch let error as WireError {
             switch error.kind {
-            case .tooLarge: respond(.text(.payloadTooLarge, error.message))
+            case .tooLarge:
+                metrics.refused(limit: error.limit)
+                respond(.text(.payloadTooLarge, error.message))
             case .malformed: respond(.text(.badRequest, error.message))
             }
             return

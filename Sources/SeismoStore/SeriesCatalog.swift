@@ -67,10 +67,12 @@ final class SeriesCatalog {
 
     struct CatalogCorruption: Error { let reason: String }
 
-    /// Id for a key; a new series gets the next id and a pending catalog record.
+    /// Id for a key; a new series gets the next id and a pending catalog record, unless
+    /// the catalog already holds `limit` series (then nil).
     @inline(__always)
-    func resolve(_ key: UnsafeRawBufferPointer) -> UInt32 {
+    func resolve(_ key: UnsafeRawBufferPointer, limit: Int = .max) -> UInt32? {
         if let id = index.lookup(key) { return id }
+        if seriesCount >= limit { return nil }
         let id = index.insertNew(key)
         let start = RecordLog.begin(&pending)
         pending.append(Self.seriesRecord)

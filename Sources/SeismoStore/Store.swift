@@ -195,7 +195,13 @@ public final class Store: @unchecked Sendable {
                                 }
                                 continue
                             }
-                            let sid = id ?? catalog.resolve(key)
+                            guard let sid = id ?? catalog.resolve(key, limit: config.maxSeries) else {
+                                let refused = first + Int(s.sampleCount) - i
+                                result.rejections.add(.seriesLimit, samples: refused, wholeSeries: true) {
+                                    "\(Self.describe(key)): the store holds \(config.maxSeries) series (limits.max_series)"
+                                }
+                                break
+                            }
                             id = sid
                             if head.put(series: sid, timestampMs: ts, valueBits: values[i]) { result.collisions += 1 }
                             appendUVarint(UInt64(sid), to: &pendingWAL)

@@ -16,6 +16,11 @@ public struct StoreConfig: Sendable {
     public var walFileBytes: Int = 64 << 20
     /// Unwritten WAL bytes beyond which writes get 503 (the disk cannot keep up).
     public var maxPendingWALBytes: Int = 256 << 20
+    /// Cardinality cap: samples of series beyond this many are refused (reason
+    /// `series_limit`); series that exist keep flowing. Bounds memory under a
+    /// cardinality attack: each series costs its catalog entry plus, while it has samples
+    /// in the open segment, 10 bytes per second of the segment span.
+    public var maxSeries: Int = 1_000_000
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

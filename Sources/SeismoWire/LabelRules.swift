@@ -105,11 +105,17 @@ enum LabelRules {
 /// series' canonical key. Shared by the remote-write 1.0 and 2.0 decoders so both refuse
 /// exactly the same label sets for exactly the same reasons.
 struct SeriesKeyBuilder {
+    private let limits: WireLimits
+    private var labelCount = 0
     private var prevName: UnsafePointer<UInt8>?
     private var prevLength = 0
     private var sawMetricName = false
     /// Whether the label just added was `__name__` (2.0 needs its symbol reference).
     private(set) var lastWasMetricName = false
+
+    init(limits: WireLimits) {
+        self.limits = limits
+    }
 
     /// Validates one label and appends it to `key`; returns the first rule it breaks (the
     /// caller then drops the partial key and refuses the series).
@@ -117,7 +123,11 @@ struct SeriesKeyBuilder {
                       value: UnsafePointer<UInt8>, _ valueLength: Int,
                       to key: inout [UInt8]) -> RejectionReason? {
         lastWasMetricName = false
+        labelCount += 1
+        if labelCount > limits.maxLabelsPerSeries { return .tooManyLabels }
         if nameLength == 0 { return .emptyLabelName }
+        if nameLength > limits.maxLabelNameBytes { return .labelNameTooLong }
+        if valueLength > limits.maxLabelValueBytes { return .labelValueTooLong }
         if let prev = prevName {
             let order = LabelRules.compare(prev, prevLength, name, nameLength)
             if order == 0 { return .duplicateLabelName }

@@ -5,10 +5,22 @@ public struct WireLimits: Sendable {
     /// Largest accepted decoded protobuf, in bytes. Checked against snappy's *declared*
     /// length before anything is allocated, so a length bomb costs nothing.
     public var maxDecodedBytes: Int
+    /// Most TimeSeries entries in one request; more → the whole request is refused (413).
+    public var maxSeriesPerRequest: Int
+    /// Per-series label limits; a series beyond them is refused (400), the rest stored.
+    public var maxLabelsPerSeries: Int
+    public var maxLabelNameBytes: Int
+    public var maxLabelValueBytes: Int
 
-    public init(maxCompressedBytes: Int = 32 << 20, maxDecodedBytes: Int = 64 << 20) {
+    public init(maxCompressedBytes: Int = 32 << 20, maxDecodedBytes: Int = 64 << 20,
+                maxSeriesPerRequest: Int = 1_000_000, maxLabelsPerSeries: Int = 64,
+                maxLabelNameBytes: Int = 1024, maxLabelValueBytes: Int = 4096) {
         self.maxCompressedBytes = maxCompressedBytes
         self.maxDecodedBytes = maxDecodedBytes
+        self.maxSeriesPerRequest = maxSeriesPerRequest
+        self.maxLabelsPerSeries = maxLabelsPerSeries
+        self.maxLabelNameBytes = maxLabelNameBytes
+        self.maxLabelValueBytes = maxLabelValueBytes
     }
 }
 
@@ -19,14 +31,20 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case tooLarge, malformed }
     public var kind: Kind
     public var message: String
+    /// For `.tooLarge`: which limit (`decoded_size`, `body_size`, `series_per_request`),
+    /// the dimension of `seismo_requests_refused_total`.
+    public var limit: String
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, limit: String = "decoded_size") {
         self.kind = kind
         self.message = message
+        self.limit = limit
     }
 
     public var description: String { message }
 
     static func malformed(_ message: String) -> WireError { WireError(.malformed, message) }
-    static func tooLarge(_ message: String) -> WireError { WireError(.tooLarge, message) }
+    static func tooLarge(_ message: String, limit: String = "decoded_size") -> WireError {
+        WireError(.tooLarge, message, limit: limit)
+    }
 }

@@ -36,7 +36,7 @@ public final class WriteRequestDecoder {
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
         if snappyBody.count == 0 { return }
         guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)")
+            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
         }
         defer {
             if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
@@ -72,6 +72,10 @@ public final class WriteRequestDecoder {
             throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes)")
         }
         defer { arena.recycle() }
+        let seriesCount = Int(request.pointee.n_timeseries)
+        guard seriesCount <= limits.maxSeriesPerRequest else {
+            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+        }
         append(request.pointee, to: &batch)
     }
 
@@ -138,7 +142,7 @@ public final class WriteRequestDecoder {
     private func appendKey(_ ts: Prometheus__TimeSeries, to key: inout [UInt8]) -> RejectionReason? {
         let n = Int(ts.n_labels)
         guard n > 0, let labels = ts.labels else { return .missingMetricName }
-        var builder = SeriesKeyBuilder()
+        var builder = SeriesKeyBuilder(limits: limits)
         for i in 0..<n {
             let label = labels[i]!.pointee
             let (name, nameLength) = Self.bytes(label.name)

@@ -76,7 +76,7 @@ public final class WriteRequestV2Decoder {
     @discardableResult
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws -> V2Counts {
         guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)")
+            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
         }
         if snappyBody.count == 0 { throw Self.noEmptySymbol }
         defer {
@@ -135,6 +135,9 @@ public final class WriteRequestV2Decoder {
         var expanded = 0  // label name + value bytes the series' references expand to
         var labels = 0
         let seriesCount = Int(req.n_timeseries)
+        guard seriesCount <= limits.maxSeriesPerRequest else {
+            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+        }
         for i in 0..<seriesCount {
             let ts = req.timeseries![i]!.pointee
             let n = Int(ts.n_labels_refs)
@@ -254,7 +257,7 @@ public final class WriteRequestV2Decoder {
                            to key: inout [UInt8]) -> (RejectionReason?, UInt32) {
         let n = Int(ts.n_labels_refs)
         guard n > 0, let refs = ts.labels_refs else { return (.missingMetricName, 0) }
-        var builder = SeriesKeyBuilder()
+        var builder = SeriesKeyBuilder(limits: limits)
         var metricNameRef: UInt32 = 0
         var i = 0
         while i < n {

@@ -18,6 +18,12 @@ import Yams
 ///       max_body_size: 32MiB      # compressed remote-write body → 413 beyond
 ///       max_decoded_size: 64MiB   # snappy-declared decoded size → 413 beyond
 ///       max_future: 10m           # samples further ahead of the clock are refused
+///       max_series: 1000000       # cardinality cap: new series beyond → refused (400)
+///       max_series_per_request: 1000000   # TimeSeries entries per request → 413 beyond
+///       max_labels_per_series: 64         # a series with more labels is refused (400)
+///       max_label_name_length: 1024       # bytes
+///       max_label_value_length: 4096      # bytes
+///       max_concurrent_requests: 256      # beyond → 503 + Retry-After
 ///     detection:
 ///       enabled: true             # inline anomaly detection and alerts
 ///       rules: rules.yaml         # alert rules; without it the built-in default rule
@@ -48,6 +54,12 @@ struct FileConfig: Decodable {
         var max_body_size: String?
         var max_decoded_size: String?
         var max_future: String?
+        var max_series: Int?
+        var max_series_per_request: Int?
+        var max_labels_per_series: Int?
+        var max_label_name_length: Int?
+        var max_label_value_length: Int?
+        var max_concurrent_requests: Int?
     }
 
     var listen: String?

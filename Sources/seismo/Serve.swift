@@ -55,6 +55,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-future"), help: "Refuse samples further ahead of the wall clock than this. (default: 10m)")
     var maxFuture: String?
 
+    @Option(name: .customLong("max-series"), help: "Cardinality cap: samples of new series beyond this many are refused (400); existing series keep flowing. (default: 1000000)")
+    var maxSeries: Int?
+
+    @Option(name: .customLong("max-concurrent-requests"), help: "Requests handled at once; beyond → 503 + Retry-After. (default: 256)")
+    var maxConcurrentRequests: Int?
+
     @Option(help: "Alert rules YAML (reloaded on SIGHUP; check with `seismo check rules`). Without it a built-in rule watches every series.")
     var rules: String?
 
@@ -149,6 +155,27 @@ struct Serve: AsyncParsableCommand {
         if let v = try duration(maxFuture, file?.limits?.max_future, "max-future") { store.maxFutureMilliseconds = v * 1000 }
         if let v = try size(maxBodySize, file?.limits?.max_body_size, "max-body-size") { server.wire.maxCompressedBytes = v }
         if let v = try size(maxDecodedSize, file?.limits?.max_decoded_size, "max-decoded-size") { server.wire.maxDecodedBytes = v }
+        func positive(_ flag: Int?, _ fileValue: Int?, _ name: String) throws -> Int? {
+            guard let v = flag ?? fileValue else { return nil }
+            guard v > 0 else { throw ValidationError("\(name) must be positive, got \(v)") }
+            return v
+        }
+        if let v = try positive(maxSeries, file?.limits?.max_series, "max-series") { store.maxSeries = v }
+        if let v = try positive(maxConcurrentRequests, file?.limits?.max_concurrent_requests, "max-concurrent-requests") {
+            server.maxConcurrentRequests = v
+        }
+        if let v = try positive(nil, file?.limits?.max_series_per_request, "limits.max_series_per_request") {
+            server.wire.maxSeriesPerRequest = v
+        }
+        if let v = try positive(nil, file?.limits?.max_labels_per_series, "limits.max_labels_per_series") {
+            server.wire.maxLabelsPerSeries = v
+        }
+        if let v = try positive(nil, file?.limits?.max_label_name_length, "limits.max_label_name_length") {
+            server.wire.maxLabelNameBytes = v
+        }
+        if let v = try positive(nil, file?.limits?.max_label_value_length, "limits.max_label_value_length") {
+            server.wire.maxLabelValueBytes = v
+        }
         do {
             try store.validate()
         } catch {

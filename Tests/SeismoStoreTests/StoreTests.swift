@@ -227,3 +227,27 @@ let t0: Int64 = 1_796_000_000_000  // 2026-11-30, a whole second
         #expect(data["node_load1{instance=\"a:9100\"}"] == nil)
     }
 }
+
+extension StoreTests {
+    /// The cardinality cap refuses samples of new series only; known series keep flowing,
+    /// and nothing of a refused series reaches the catalog.
+    @Test func seriesLimitRefusesOnlyNewSeries() throws {
+        let dir = makeTempDirectory()
+        var config = testConfig(dir)
+        config.maxSeries = 2
+        let store = try Store(config: config, logger: quietLogger)
+        store.start()
+        defer { store.close() }
+        let t = Int64(1_800_000_000_000)
+        let first = try appendDurably(store, batch([
+            ([("__name__", "a")], [(t, 1)]), ([("__name__", "b")], [(t, 2)]), ([("__name__", "c")], [(t, 3), (t + 1000, 4)]),
+        ]))
+        #expect(first.stored == 2)
+        #expect(first.rejections.count(.seriesLimit) == 2)
+        #expect(first.rejections.describe(stored: 2).contains("limits.max_series"))
+        let second = try appendDurably(store, batch([([("__name__", "a")], [(t + 1000, 5)]), ([("__name__", "d")], [(t + 1000, 6)])]))
+        #expect(second.stored == 1)
+        #expect(second.rejections.count(.seriesLimit) == 1)
+        #expect(store.stats().series == 2)
+    }
+}
