@@ -27,7 +27,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             refusal = nil
             limit = router.bodyLimit(for: h)
             let declared = h.headers.first(name: "content-length").flatMap { Int($0) }
-            if let declared, declared > limit {
+            if let unauthorized = router.authorize(h) {
+                refusal = unauthorized
+                body = nil
+            } else if let declared, declared > limit {
                 refusal = tooLarge(declared, limit)
                 body = nil
             } else {

@@ -39,6 +39,15 @@ final class Router: @unchecked Sendable {
         }
     }
 
+    /// The 401 for a request without the credentials its endpoint class needs. Checked
+    /// on the request head, so an unauthenticated body is never buffered.
+    func authorize(_ head: HTTPRequestHead) -> Response? {
+        guard let refusal = config.auth.check(path: path(of: head), head: head) else { return nil }
+        metrics.unauthorized()
+        metrics.request(handler: "unauthorized", code: refusal.status.code)
+        return refusal
+    }
+
     private func path(of head: HTTPRequestHead) -> Substring {
         head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
     }

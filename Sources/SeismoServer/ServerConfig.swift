@@ -13,6 +13,8 @@ public struct ServerConfig: Sendable {
     /// Requests being handled at once beyond which new ones get 503 + Retry-After (the
     /// sender backs off) instead of queueing up memory.
     public var maxConcurrentRequests = 256
+    /// Credentials per endpoint class (write, read, export, admin); open when absent.
+    public var auth = AuthConfig()
     /// Event-loop threads (0 = one per core).
     public var threads = 0
     /// How long a graceful stop waits for in-flight requests before sealing the store.

@@ -18,6 +18,9 @@ struct ServerMetrics {
         Counter(label: "seismo_requests_refused_total", dimensions: [("limit", limit)]).increment()
     }
 
+    let unauthorizedRequests = Counter(label: "seismo_requests_unauthorized_total")
+    func unauthorized() { unauthorizedRequests.increment() }
+
     /// Counts a finished request by endpoint and status code.
     func request(handler: String, code: UInt) {
         Counter(label: "seismo_http_requests_total", dimensions: [("handler", handler), ("code", String(code))]).increment()

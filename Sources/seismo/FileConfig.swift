@@ -24,6 +24,11 @@ import Yams
 ///       max_label_name_length: 1024       # bytes
 ///       max_label_value_length: 4096      # bytes
 ///       max_concurrent_requests: 256      # beyond → 503 + Retry-After
+///     auth:                       # per endpoint class; a class left out is open
+///       write: {bearer_token_file: /etc/seismo/write.token}
+///       read: {basic_auth: {username: prometheus, password_file: /etc/seismo/read.password}}
+///       export: {bearer_token_file: /etc/seismo/export.token}
+///       admin: {bearer_token_file: /etc/seismo/admin.token}   # POST /api/v1/labels, reports
 ///     detection:
 ///       enabled: true             # inline anomaly detection and alerts
 ///       rules: rules.yaml         # alert rules; without it the built-in default rule
@@ -31,6 +36,22 @@ import Yams
 ///       alertmanagers: [http://127.0.0.1:9093]
 ///       external_url: http://seismo.example:9201
 struct FileConfig: Decodable {
+    struct Credentials: Decodable {
+        struct Basic: Decodable {
+            var username: String
+            var password_file: String
+        }
+        var bearer_token_file: String?
+        var basic_auth: Basic?
+    }
+
+    struct Auth: Decodable {
+        var write: Credentials?
+        var read: Credentials?
+        var export: Credentials?
+        var admin: Credentials?
+    }
+
     struct Detection: Decodable {
         var enabled: Bool?
         var rules: String?
@@ -68,6 +89,7 @@ struct FileConfig: Decodable {
     var storage: Storage?
     var limits: Limits?
     var detection: Detection?
+    var auth: Auth?
     var alerting: Alerting?
 
     static func load(path: String) throws -> FileConfig {

@@ -176,6 +176,7 @@ struct Serve: AsyncParsableCommand {
         if let v = try positive(nil, file?.limits?.max_label_value_length, "limits.max_label_value_length") {
             server.wire.maxLabelValueBytes = v
         }
+        server.auth = try resolveAuth(file?.auth)
         do {
             try store.validate()
         } catch {
@@ -186,5 +187,32 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("log-level: unknown level \"\(levelText)\"")
         }
         return (store, server, level)
+    }
+
+    /// Loads the credential files named by the config's `auth` section.
+    func resolveAuth(_ auth: FileConfig.Auth?) throws -> AuthConfig {
+        var config = AuthConfig()
+        let classes: [(EndpointClass, FileConfig.Credentials?)] =
+            [(.write, auth?.write), (.read, auth?.read), (.export, auth?.export), (.admin, auth?.admin)]
+        for (cls, credentials) in classes {
+            guard let credentials else { continue }
+            do {
+                var rule = AccessRule()
+                if let path = credentials.bearer_token_file {
+                    rule.bearerToken = Array(try AccessRule.readSecret(path: path).utf8)
+                }
+                if let basic = credentials.basic_auth {
+                    rule.basicUser = Array(basic.username.utf8)
+                    rule.basicPassword = Array(try AccessRule.readSecret(path: basic.password_file).utf8)
+                }
+                guard !rule.isOpen else {
+                    throw AuthConfigError("give bearer_token_file or basic_auth")
+                }
+                config.rules[cls] = rule
+            } catch {
+                throw ValidationError("auth.\(cls.rawValue): \(error)")
+            }
+        }
+        return config
     }
 }
