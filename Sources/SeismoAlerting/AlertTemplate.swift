@@ -147,3 +147,11 @@ enum LabelNames {
         return letter(first) && name.unicodeScalars.allSatisfy { letter($0) || ("0"..."9").contains($0) }
     }
 }
+
+extension AlertTemplate {
+    /// A template that renders `text` verbatim.
+    init(literal text: String) {
+        source = text
+        parts = text.isEmpty ? [] : [.literal(text)]
+    }
+}
