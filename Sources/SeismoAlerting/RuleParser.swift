@@ -6,6 +6,9 @@ import Yams
 extension RuleSet {
     /// Reads and validates a rules file. Errors name the file, the line and the problem.
     public static func load(path: String) throws -> RuleSet {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RuleFileError(source: path, problems: [.init(line: nil, message: "no such file")])
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
