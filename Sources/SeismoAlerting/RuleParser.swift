@@ -171,7 +171,10 @@ private struct RuleParser {
                 continue
             }
             do {
-                out.append(try SeriesSelector.parse(text))
+                let selector = try SeriesSelector.parse(text)
+                // Compile the regexes now so a bad one fails `check rules`, not ingest.
+                _ = try RuleSeriesFilter([selector])
+                out.append(selector)
             } catch {
                 problem(item, "\(where_) field match: \(error)")
             }
