@@ -52,11 +52,14 @@ public final class AlertEvaluator {
         let r = rules[rule]
         let key = Self.key(rule: r.rule.name, group: group)
         let score = score.isFinite ? score : 0
+        let existing = states[key]
+        // The common case, a quiet group, returns before any template or label work:
+        // this runs for every group every second.
+        if score < r.rule.threshold, existing == nil || existing?.state == .resolved { return [] }
         let context = AlertTemplate.Context(labels: Self.merge(topSeries, group), score: score, value: value)
 
-        guard var s = states[key], s.state != .resolved else {
-            // Inactive (or resolved earlier): only a score at the threshold starts an alert.
-            guard score >= r.rule.threshold else { return [] }
+        guard var s = existing, s.state != .resolved else {
+            // Inactive (or resolved earlier) and at the threshold: a new alert starts.
             var s = GroupState(rule: r.rule.name, labels: alertLabels(r, group: group, context: context),
                                activeAt: now, activeSecond: second)
             s.update(second: second, score: score, value: value, context: context, rule: r, now: now)
