@@ -38,6 +38,9 @@ final class AlertmanagerSender: @unchecked Sendable {
     private var deadline = Date.distantFuture
     private var started = false
     private let finished = DispatchSemaphore(value: 0)
+    /// The thread signals `finished` once; a second stop() must not wait for it again.
+    private let joinLock = NSLock()
+    private var joined = false
 
     private let sentCounter: Counter
     private let droppedCounter: Counter
@@ -105,9 +108,13 @@ final class AlertmanagerSender: @unchecked Sendable {
         cond.broadcast()
         cond.unlock()
         guard wasStarted else { return true }
+        joinLock.lock()
+        defer { joinLock.unlock() }
+        if joined { return true }
         // A request in flight is bounded by the deadline too (see post timeout), so the
         // grace second only covers thread scheduling.
-        return finished.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow) + 1) == .success
+        joined = finished.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow) + 1) == .success
+        return joined
     }
 
     func snapshot() -> AlertmanagerSenderStats {
