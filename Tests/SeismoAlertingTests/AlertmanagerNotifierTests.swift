@@ -42,11 +42,20 @@ import Testing
         let endsAt = try #require(RFC3339.parse(listed["endsAt"] as? String ?? ""))
         #expect(abs(endsAt.timeIntervalSinceNow - 240) < 30)
 
+        // A re-send pushes endsAt forward, so Alertmanager keeps the alert active.
+        let resend = e.due(now: Date().addingTimeInterval(61))
+        #expect(resend.count == 1)
+        notifier.submit(resend)
+        #expect(try AlertmanagerProcess.eventually(within: 10) {
+            let t = try am.alerts().first.flatMap { RFC3339.parse($0["endsAt"] as? String ?? "") }
+            return t.map { abs($0.timeIntervalSinceNow - 301) < 30 } ?? false
+        })
+
         let resolved = e.observe(rule: 0, group: Self.group, second: 101, score: 0.1, topSeries: Self.top, value: 3, now: Date())
         #expect(resolved.count == 1)
         notifier.submit(resolved)
         #expect(try AlertmanagerProcess.eventually(within: 10) { try am.activeAlertNames().isEmpty })
-        #expect(notifier.stats().first?.sent == 2)
+        #expect(notifier.stats().first?.sent == 3)
         #expect(notifier.stats().first?.failed == [:])
     }
 
@@ -117,9 +126,11 @@ import Testing
 
         // Same port, same storage: an Alertmanager restart.
         try am.start()
+        let ready = Date()
         #expect(try AlertmanagerProcess.eventually(within: 10) {
             try am.activeAlertNames() == ["Before", "During1", "During2"]
         })
+        print("outage: alerts visible \(String(format: "%.2f", Date().timeIntervalSince(ready))) s after Alertmanager was ready again (backoff cap 1 s)")
         let stats = notifier.stats()[0]
         #expect(stats.queued == 0 && stats.dropped == 0)
     }
