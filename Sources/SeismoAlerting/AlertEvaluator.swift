@@ -255,10 +255,13 @@ private struct GroupState {
     let rule: String
     var state: AlertStatus.State = .pending
     var labels: [String: String]
-    var annotations: [String: String] = [:]
     var score: Double = 0
     var value: Double = .nan
-    var series: String = ""
+    /// Latest template inputs and the rule's annotation templates. Annotations are
+    /// rendered only when an alert or a snapshot is built, not on every observation:
+    /// a firing group is observed every second, but sent once a minute.
+    var context = AlertTemplate.Context(labels: [], score: 0, value: .nan)
+    var annotationTemplates: [(String, AlertTemplate)] = []
     var activeAt: Date
     var activeSecond: Int64
     var firedAt: Date?
@@ -283,9 +286,16 @@ private struct GroupState {
         lastObserved = now
         self.score = score
         self.value = value
-        series = AlertTemplate.canonicalSelector(context.labels)
-        var rendered: [String: String] = [:]
-        for (name, template) in rule.annotations { rendered[name] = template.render(context) }
-        annotations = rendered
+        self.context = context
+        annotationTemplates = rule.annotations
     }
+
+    var annotations: [String: String] {
+        var rendered: [String: String] = [:]
+        for (name, template) in annotationTemplates { rendered[name] = template.render(context) }
+        return rendered
+    }
+
+    /// The top series of the latest observation, as a selector.
+    var series: String { AlertTemplate.canonicalSelector(context.labels) }
 }

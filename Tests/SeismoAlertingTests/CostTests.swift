@@ -27,7 +27,7 @@ import Glibc
         #expect(ns < 50_000)
     }
 
-    @Test func observeOfFiringGroupsRendersTemplates() {
+    @Test func observeOfFiringGroupsIsCheap() {
         let e = AlertEvaluator(rules: RuleSet.builtInDefault, generatorURL: "http://seismo:9201")
         let groups = (0..<1000).map { [(name: "instance", value: "host\($0):9100")] }
         let top = [(name: "__name__", value: "node_load1"), (name: "instance", value: "h"), (name: "job", value: "node")]
@@ -40,7 +40,7 @@ import Glibc
             }
         }
         let ns = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 40_000
-        print("observe, anomalous group (pending/firing, templates rendered): \(Int(ns)) ns per call (40k calls)")
+        print("observe, anomalous group (pending/firing): \(Int(ns)) ns per call (40k calls)")
         #expect(fired == 1000, "each group fires once, after for: 30s")
         #expect(ns < 500_000)
     }
