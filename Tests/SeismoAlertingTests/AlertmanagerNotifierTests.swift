@@ -110,6 +110,7 @@ import Testing
         let notifier = Self.notifier([am.url])
         defer { notifier.stop(flushWithin: 1) }
         let e = Self.evaluator(["Before", "During1", "During2"])
+        e.staleAfter = 3600   // the simulated minutes below have no new scores
         func fire(_ rule: Int) -> [Alert] {
             e.observe(rule: rule, group: Self.group, second: 1, score: 1, topSeries: Self.top, value: 1, now: Date())
         }
@@ -119,10 +120,15 @@ import Testing
         am.stop()
         notifier.submit(fire(1))
         notifier.submit(fire(2))
-        // A re-send while still down replaces the queued copy instead of adding one.
-        notifier.submit(e.due(now: Date().addingTimeInterval(61)))
+        // Ten minutes of re-sends (evaluator clock compressed: one due() per simulated
+        // minute) while still down: each replaces the queued copy instead of adding one.
+        let base = Date()
+        for minute in 1...10 {
+            let resends = e.due(now: base.addingTimeInterval(Double(minute) * 60 + 1))
+            notifier.submit(resends)
+        }
         #expect(AlertmanagerProcess.eventually(within: 5) { (notifier.stats()[0].failed["network"] ?? 0) >= 4 })
-        #expect(notifier.stats()[0].queued == 3)
+        #expect(notifier.stats()[0].queued == 3, "one entry per distinct alert, not one per re-send")
 
         // Same port, same storage: an Alertmanager restart.
         try am.start()
@@ -133,6 +139,10 @@ import Testing
         print("outage: alerts visible \(String(format: "%.2f", Date().timeIntervalSince(ready))) s after Alertmanager was ready again (backoff cap 1 s)")
         let stats = notifier.stats()[0]
         #expect(stats.queued == 0 && stats.dropped == 0)
+        // What arrived is each alert's latest version: endsAt from the last re-send.
+        let during = try #require(try am.alerts().first { ($0["labels"] as? [String: String])?["alertname"] == "During1" })
+        let endsAt = try #require(RFC3339.parse(during["endsAt"] as? String ?? ""))
+        #expect(abs(endsAt.timeIntervalSince(base) - (601 + 240)) < 5)
     }
 
     @Test func fullQueueDropsOldestAndCountsIt() throws {
