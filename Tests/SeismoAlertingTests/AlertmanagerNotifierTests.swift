@@ -145,6 +145,28 @@ import Testing
         #expect(abs(endsAt.timeIntervalSince(base) - (601 + 240)) < 5)
     }
 
+    /// Hot reload: a kept rule's alert stays active with no new notification; the alert
+    /// of a removed rule is resolved in Alertmanager.
+    @Test func reloadResolvesAlertsOfRemovedRulesInAlertmanager() throws {
+        let am = try AlertmanagerProcess()
+        try am.start()
+        let notifier = Self.notifier([am.url])
+        defer { notifier.stop(flushWithin: 1) }
+        let e = Self.evaluator(["Kept", "Removed"])
+        let now = Date()
+        notifier.submit(e.observe(rule: 0, group: Self.group, second: 1, score: 1, topSeries: Self.top, value: 1, now: now)
+            + e.observe(rule: 1, group: Self.group, second: 1, score: 1, topSeries: Self.top, value: 1, now: now))
+        #expect(try AlertmanagerProcess.eventually(within: 10) { try am.activeAlertNames() == ["Kept", "Removed"] })
+
+        e.replaceRules(RuleSet(rules: [AlertRule(name: "Kept", threshold: 0.8, forSeconds: 0, resolveThreshold: 0.5)]))
+        let owed = e.due(now: Date())
+        #expect(owed.map { $0.labels["alertname"] } == ["Removed"])
+        notifier.submit(owed)
+        #expect(try AlertmanagerProcess.eventually(within: 10) { try am.activeAlertNames() == ["Kept"] })
+        #expect(e.observe(rule: 0, group: Self.group, second: 2, score: 0.9, topSeries: Self.top, value: 1, now: Date()).isEmpty)
+        #expect(e.snapshot().map(\.state) == [.firing])
+    }
+
     @Test func fullQueueDropsOldestAndCountsIt() throws {
         let dead = "http://127.0.0.1:\(try AlertmanagerProcess.freePort())"
         let n = AlertmanagerNotifier(urls: [dead], queueCapacity: 2, timeoutSeconds: 1, maxBackoffSeconds: 1, logger: LogCapture().logger)
