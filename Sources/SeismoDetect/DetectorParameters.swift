@@ -43,6 +43,12 @@ public struct DetectorParameters: Sendable, Equatable {
     public var likelihoodEpsilon: Double
     /// Scale floor as a fraction of the observed range (adaptive).
     public var rangeFloor: Double
+    /// Scale floor as a fraction of |slow mean| (adaptive): a gauge stuck at 1000
+    /// that jitters in the last digit is flat, not noisy.
+    public var levelFloor: Double
+    /// Floor of the long-run score variance, so a series whose raw score never
+    /// moved does not turn the first flicker into an infinite z.
+    public var minimumScoreVariance: Double
     /// Samples with nil score at the start of a series.
     public var adaptiveWarmup: Int
     /// After a score ≥ fireLevel, the next `refractorySamples` scores are
@@ -57,7 +63,8 @@ public struct DetectorParameters: Sendable, Equatable {
         slowAlpha: Double = 0.005, diffAlpha: Double = 0.1, fastAlpha: Double = 0.2,
         diffWeight: Double = 0.5, shiftWeight: Double = 1.0, rawHalfZ: Double = 8,
         shortAlpha: Double = 0.3, longAlpha: Double = 0.002, likelihoodEpsilon: Double = 1e-4,
-        rangeFloor: Double = 0.005, adaptiveWarmup: Int = 50,
+        rangeFloor: Double = 0.005, levelFloor: Double = 1e-4, minimumScoreVariance: Double = 1e-6,
+        adaptiveWarmup: Int = 50,
         fireLevel: Double = 0.5, refractorySamples: Int = 400, refractoryFactor: Double = 0
     ) {
         self.baselineAlpha = baselineAlpha
@@ -74,6 +81,8 @@ public struct DetectorParameters: Sendable, Equatable {
         self.longAlpha = longAlpha
         self.likelihoodEpsilon = likelihoodEpsilon
         self.rangeFloor = rangeFloor
+        self.levelFloor = levelFloor
+        self.minimumScoreVariance = minimumScoreVariance
         self.adaptiveWarmup = adaptiveWarmup
         self.fireLevel = fireLevel
         self.refractorySamples = refractorySamples

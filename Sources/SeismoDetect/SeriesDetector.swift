@@ -83,6 +83,8 @@ struct PackedParameters: Sendable {
     @usableFromInline var inverseLogEpsilon: Float
     @usableFromInline var rangeFloor: Float
     @usableFromInline var fireLevel: Float
+    @usableFromInline var levelFloor: Float
+    @usableFromInline var minimumScoreVariance: Float
     @usableFromInline var refractoryFactor: Float
     @usableFromInline var baselineWarmup: Int32
     @usableFromInline var adaptiveWarmup: Int32
@@ -104,6 +106,8 @@ struct PackedParameters: Sendable {
         inverseLogEpsilon = Float(1 / DetectMath.log(q.likelihoodEpsilon))
         rangeFloor = Float(q.rangeFloor)
         fireLevel = Float(q.fireLevel)
+        levelFloor = Float(q.levelFloor)
+        minimumScoreVariance = Float(q.minimumScoreVariance)
         refractoryFactor = Float(q.refractoryFactor)
         baselineWarmup = Int32(clamping: q.baselineWarmup)
         adaptiveWarmup = Int32(clamping: q.adaptiveWarmup)
