@@ -49,6 +49,9 @@ public struct DetectorParameters: Sendable, Equatable {
     /// Floor of the long-run score variance, so a series whose raw score never
     /// moved does not turn the first flicker into an infinite z.
     public var minimumScoreVariance: Double
+    /// Level z (in slow-MAD units) from which a point scores directly, bypassing
+    /// the likelihood (0 disables).
+    public var extremeZ: Double
     /// Samples with nil score at the start of a series.
     public var adaptiveWarmup: Int
     /// After a score ≥ fireLevel, the next `refractorySamples` scores are
@@ -64,7 +67,7 @@ public struct DetectorParameters: Sendable, Equatable {
         diffWeight: Double = 0.5, shiftWeight: Double = 1.0, rawHalfZ: Double = 8,
         shortAlpha: Double = 0.3, longAlpha: Double = 0.002, likelihoodEpsilon: Double = 1e-4,
         rangeFloor: Double = 0.005, levelFloor: Double = 1e-4, minimumScoreVariance: Double = 1e-6,
-        adaptiveWarmup: Int = 50,
+        extremeZ: Double = 15, adaptiveWarmup: Int = 50,
         fireLevel: Double = 0.5, refractorySamples: Int = 400, refractoryFactor: Double = 0
     ) {
         self.baselineAlpha = baselineAlpha
@@ -83,6 +86,7 @@ public struct DetectorParameters: Sendable, Equatable {
         self.rangeFloor = rangeFloor
         self.levelFloor = levelFloor
         self.minimumScoreVariance = minimumScoreVariance
+        self.extremeZ = extremeZ
         self.adaptiveWarmup = adaptiveWarmup
         self.fireLevel = fireLevel
         self.refractorySamples = refractorySamples

@@ -14,6 +14,8 @@
 ///    of r and a long EW mean/variance of r; the tail probability
 ///    Q((short − longMean)/longStd) is turned into a score by
 ///    log(Q) / log(ε), clamped to [0, 1] (ε ↦ 1).
+///    Extreme points (level ≥ extremeZ) score at least 1 − ½(extremeZ/level)²
+///    directly: 0.5 at extremeZ, 0.875 at twice it.
 /// 3. Refractory. After a score ≥ fireLevel the next refractorySamples scores
 ///    are multiplied by refractoryFactor: a clustered anomaly is one alert, not
 ///    fifty (NAB only credits the earliest detection in a window and charges
@@ -58,6 +60,14 @@ extension SeriesDetector {
                 let tail = DetectMath.normalTail(z)
                 score = min(1, DetectMath.log(max(tail, 1e-300)) * Double(p.inverseLogEpsilon))
             }
+        }
+        // Extreme points bypass the likelihood: a 30-MAD spike on a quiet series
+        // must score high at once, while the short average would only move by
+        // shortAlpha of it. Below extremeZ the path is silent (NAB: neutral at 15).
+        let extreme = Double(p.extremeZ)
+        if extreme > 0, level >= extreme {
+            let ratio = extreme / level
+            score = max(score, 1 - 0.5 * ratio * ratio)
         }
         let a = Double(p.longAlpha)
         let d = r - longScoreMean

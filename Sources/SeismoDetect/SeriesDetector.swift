@@ -84,6 +84,7 @@ struct PackedParameters: Sendable {
     @usableFromInline var rangeFloor: Float
     @usableFromInline var fireLevel: Float
     @usableFromInline var levelFloor: Float
+    @usableFromInline var extremeZ: Float
     @usableFromInline var minimumScoreVariance: Float
     @usableFromInline var refractoryFactor: Float
     @usableFromInline var baselineWarmup: Int32
@@ -107,6 +108,7 @@ struct PackedParameters: Sendable {
         rangeFloor = Float(q.rangeFloor)
         fireLevel = Float(q.fireLevel)
         levelFloor = Float(q.levelFloor)
+        extremeZ = Float(q.extremeZ)
         minimumScoreVariance = Float(q.minimumScoreVariance)
         refractoryFactor = Float(q.refractoryFactor)
         baselineWarmup = Int32(clamping: q.baselineWarmup)
