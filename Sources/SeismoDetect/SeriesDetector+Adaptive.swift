@@ -74,12 +74,16 @@ extension SeriesDetector {
         longScoreMean += a * d
         longScoreVariance = (1 - a) * (longScoreVariance + a * d * d)
 
+        // Warm-up scores are discarded *before* the refractory step: otherwise an
+        // early "extreme" point (the MAD is still tiny) would start a refractory
+        // period that swallows the first real event.
+        guard count > p.adaptiveWarmup else { return nil }
         if refractoryLeft > 0 {
             refractoryLeft -= 1
             score *= Double(p.refractoryFactor)
         } else if score >= Double(p.fireLevel) {
             refractoryLeft = p.refractorySamples
         }
-        return count > p.adaptiveWarmup ? score : nil
+        return score
     }
 }
