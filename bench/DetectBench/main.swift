@@ -38,7 +38,7 @@ func measure(kind: DetectorKind, counter: Bool) -> (nsPerUpdate: Double, checksu
     return (elapsed / Double(seriesCount * seconds), checksum)
 }
 
-print("series \(seriesCount), seconds \(seconds), updates per row \(seriesCount * seconds)")
+print("series \(seriesCount), seconds \(seconds), updates per row \(seriesCount * seconds), state \(MemoryLayout<SeriesDetector>.stride) bytes/series")
 print("detector   input     ns/update   updates/s/core   checksum")
 for kind in DetectorKind.allCases {
     for counter in [false, true] {
