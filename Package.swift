@@ -112,4 +112,8 @@ if Context.environment["ENABLE_BENCHMARKS"] != nil {
         name: "seismo-hotpath",
         dependencies: ["SeismoWire", "SeismoStore", "SeismoModel", .product(name: "Logging", package: "swift-log")],
         path: "bench/HotPath"))
+    package.targets.append(.executableTarget(
+        name: "seismo-detectbench",
+        dependencies: ["SeismoDetect"],
+        path: "bench/DetectBench"))
 }

@@ -1,0 +1,28 @@
+/// The `baseline` detector: robust EW z-score.
+///
+/// z = |x − m| / max(d, floor), where m is the EW mean and d the EW mean
+/// absolute deviation *before* x is folded in (so a spike cannot hide itself),
+/// and floor = relativeScaleFloor × max(|m|, observed range, 1e-9). The floor is
+/// what keeps a flat line (d = 0) quiet: the first wiggle of a constant series
+/// is scored against a small but finite scale instead of zero.
+/// Score = z² / (z² + h²) (h = baselineHalfScoreZ): 0.5 at h MADs, → 1 for spikes.
+extension SeriesDetector {
+    @inlinable
+    mutating func baselineScore(_ x: Double) -> Double? {
+        count &+= 1
+        if count == 1 {
+            mean = x; deviation = 0; low = x; high = x
+            return nil
+        }
+        if x < low { low = x }
+        if x > high { high = x }
+        let floor = Double(p.relativeScaleFloor) * max(abs(mean), high - low, 1e-9)
+        let z = abs(x - mean) / max(deviation, floor)
+        let alpha = Double(p.baselineAlpha)
+        deviation += alpha * (abs(x - mean) - deviation)
+        mean += alpha * (x - mean)
+        guard count > p.baselineWarmup else { return nil }
+        let z2 = z * z
+        return z2 / (z2 + Double(p.baselineHalfZSquared))
+    }
+}
