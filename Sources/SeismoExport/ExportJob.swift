@@ -77,11 +77,20 @@ public final class ExportJob {
         let assembler = RowGroupAssembler(plan: plan, session: session)
         try sink.begin(plan)
         var summary = ExportSummary()
-        while let group = try assembler.next() {
-            try sink.write(group)
-            summary.rows += Int64(group.rows)
-            progress?.advance(rows: group.rows)
+        let pipeline = WindowPipeline(assembler)
+        do {
+            while let group = try pipeline.take() {
+                try sink.write(group)
+                pipeline.release()
+                summary.rows += Int64(group.rows)
+                progress?.advance(rows: group.rows)
+            }
+        } catch {
+            pipeline.stop()
+            throw error
         }
+        // The reader has finished (take returned nil), so its counters are final.
+        pipeline.stop()
         try sink.finish(plan, staleNulls: assembler.staleNulls)
         progress?.finish()
         summary.seriesColumns = plan.columns.count

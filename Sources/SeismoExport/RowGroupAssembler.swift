@@ -30,7 +30,9 @@ final class RowGroupAssembler {
 
     let plan: TablePlan
     private let session: StoreWindowSession
-    private let buffers: WindowBuffers
+    /// Two sets, so the next window can be read while the previous one is encoded.
+    private let bufferSets: [WindowBuffers]
+    private var turn = 0
     private let series: [ExportSeriesRef]
     private var windows: ArraySlice<(start: Int64, end: Int64)>
     /// Per column: stale markers turned into nulls, present output cells.
@@ -44,7 +46,7 @@ final class RowGroupAssembler {
         self.plan = plan
         self.session = session
         series = plan.columns.map(\.series)
-        buffers = WindowBuffers(columns: plan.columns.count, capacityRows: Int(plan.windowSeconds))
+        bufferSets = (0..<2).map { _ in WindowBuffers(columns: plan.columns.count, capacityRows: Int(plan.windowSeconds)) }
         windows = plan.windows()[...]
         staleNulls = Array(repeating: 0, count: plan.columns.count)
         nonNull = Array(repeating: 0, count: plan.columns.count)
@@ -52,8 +54,12 @@ final class RowGroupAssembler {
         lastSecond = Array(repeating: Int64.min, count: plan.columns.count)
     }
 
+    /// The next window's rows. The returned group's buffers stay valid until the call
+    /// after next (the two buffer sets alternate).
     func next() throws -> RowGroup? {
         guard let w = windows.popFirst() else { return nil }
+        let buffers = bufferSets[turn]
+        turn ^= 1
         let seconds = Int(w.end - w.start)
         buffers.reset(rows: seconds)
         do {

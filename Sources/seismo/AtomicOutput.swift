@@ -4,22 +4,24 @@ import Glibc
 import SeismoExport
 
 /// Output files appear whole or not at all: written to a hidden temporary name beside the
-/// target, fsynced, then renamed; on any error the temporary file is removed.
+/// target, then renamed; on any error the temporary file is removed. Not fsynced: an
+/// export can be re-run, and syncing a multi-GB file would double the wall time.
 enum AtomicOutput {
     static func write(to path: String, _ body: (@escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let tmp = (dir.isEmpty ? "" : dir + "/") + ".\(base).tmp-\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ExportError(.io, "cannot create \(tmp): \(String(cString: strerror(errno)))") }
         do {
             try body { try writeAll(fd, $0, name: path) }
-            guard fsync(fd) == 0 else { throw ExportError(.io, "fsync \(tmp): \(String(cString: strerror(errno)))") }
-            close(fd)
+            let rc = close(fd)
+            fd = -1
+            guard rc == 0 else { throw ExportError(.io, "close \(tmp): \(String(cString: strerror(errno)))") }
             guard rename(tmp, path) == 0 else { throw ExportError(.io, "rename \(tmp) to \(path): \(String(cString: strerror(errno)))") }
         } catch {
-            close(fd)
+            if fd >= 0 { close(fd) }
             unlink(tmp)
             throw error
         }
