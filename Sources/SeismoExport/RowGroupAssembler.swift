@@ -73,6 +73,23 @@ final class RowGroupAssembler {
         let rows = (seconds + step - 1) / step
         let fill = plan.options.fill == .previous
         let limit = plan.options.fillLimitSeconds
+        // Work on locals: element updates of class-owned arrays in the cell loops would each
+        // pay a dynamic exclusivity check (measured: a third of the export's CPU).
+        var staleNulls: [Int] = []
+        var nonNull: [Int] = []
+        var lastBits: [UInt64] = []
+        var lastSecond: [Int64] = []
+        swap(&staleNulls, &self.staleNulls)
+        swap(&nonNull, &self.nonNull)
+        swap(&lastBits, &self.lastBits)
+        swap(&lastSecond, &self.lastSecond)
+        defer {
+            swap(&staleNulls, &self.staleNulls)
+            swap(&nonNull, &self.nonNull)
+            swap(&lastBits, &self.lastBits)
+            swap(&lastSecond, &self.lastSecond)
+        }
+        let firstSecond = w.start
         for k in 0..<plan.columns.count {
             let values = buffers.values(k)
             let presence = buffers.presence(k)
@@ -101,17 +118,25 @@ final class RowGroupAssembler {
                 }
             }
             var present = 0
-            for b in 0..<rows {
-                let second = w.start + Int64(b * step)
-                if presence[b] != 0 {
-                    lastBits[k] = values[b]
-                    lastSecond[k] = second
-                    present += 1
-                } else if fill, lastSecond[k] != Int64.min, second - lastSecond[k] <= limit {
-                    values[b] = lastBits[k]
-                    presence[b] = 1
-                    present += 1
+            if fill {
+                var lb = lastBits[k]
+                var ls = lastSecond[k]
+                for b in 0..<rows {
+                    let second = firstSecond + Int64(b * step)
+                    if presence[b] != 0 {
+                        lb = values[b]
+                        ls = second
+                        present += 1
+                    } else if ls != Int64.min, second - ls <= limit {
+                        values[b] = lb
+                        presence[b] = 1
+                        present += 1
+                    }
                 }
+                lastBits[k] = lb
+                lastSecond[k] = ls
+            } else {
+                for b in 0..<rows where presence[b] != 0 { present += 1 }
             }
             nonNull[k] += present
         }
