@@ -46,7 +46,9 @@ final class RowGroupAssembler {
         self.plan = plan
         self.session = session
         series = plan.columns.map(\.series)
-        bufferSets = (0..<2).map { _ in WindowBuffers(columns: plan.columns.count, capacityRows: Int(plan.windowSeconds)) }
+        // A short range needs no hour-sized buffers.
+        let capacity = Int(min(plan.windowSeconds, max(1, plan.endSecond - plan.fromSecond)))
+        bufferSets = (0..<2).map { _ in WindowBuffers(columns: plan.columns.count, capacityRows: capacity) }
         windows = plan.windows()[...]
         staleNulls = Array(repeating: 0, count: plan.columns.count)
         nonNull = Array(repeating: 0, count: plan.columns.count)

@@ -28,14 +28,20 @@ extension HTTPHandler {
         let channel = context.channel
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         NIOThreadPool.singleton.runIfActive(eventLoop: loop) { () throws -> Void in
+            // Up to `window` pieces (≈1 MiB each) may be in flight, so encoding the next
+            // piece overlaps sending the previous ones; beyond that the producer waits.
+            let window = 4
+            var inFlight: [EventLoopFuture<Void>] = []
             try stream.produce { bytes in
                 guard channel.isActive else { throw ClientGone() }
                 let buffer = channel.allocator.buffer(bytes: bytes)
-                try loop.flatSubmit { () -> EventLoopFuture<Void> in
+                inFlight.append(loop.flatSubmit { () -> EventLoopFuture<Void> in
                     let (handler, context) = bound.value
                     return context.writeAndFlush(handler.wrapOutboundOut(.body(.byteBuffer(buffer))))
-                }.wait()
+                })
+                if inFlight.count >= window { try inFlight.removeFirst().wait() }
             }
+            for f in inFlight { try f.wait() }
         }.whenComplete { result in
             let (handler, context) = bound.value
             switch result {

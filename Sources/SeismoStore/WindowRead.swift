@@ -27,10 +27,11 @@ public final class WindowBuffers {
     public init(columns: Int, capacityRows: Int) {
         self.columns = columns
         self.capacityRows = capacityRows
+        // Left uninitialised (trivial types): `reset` zeroes the presence rows a window
+        // uses, and a value is only read where its presence tag is set. Touching all of it
+        // here would fault in every page twice.
         values = .allocate(capacity: max(1, columns * capacityRows))
         presence = .allocate(capacity: max(1, columns * capacityRows))
-        presence.initialize(repeating: 0)
-        values.initialize(repeating: 0)
     }
 
     deinit {
