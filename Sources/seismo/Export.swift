@@ -51,6 +51,10 @@ struct Export: ParsableCommand {
     @Flag(help: "Write the study's table_metrics.txt and table_anomalies.txt (TSV) into the --output directory; implies --drop-incomplete.")
     var thesis = false
 
+    /// Tests use it to force many small row groups.
+    @Option(name: .customLong("window-bytes"), help: ArgumentHelp("Bound on one window's cell buffers.", visibility: .hidden))
+    var windowBytes: Int?
+
     @Flag(name: .customLong("no-stored-labels"), help: "Ignore intervals stored by POST /api/v1/labels.")
     var noStoredLabels = false
 
@@ -80,6 +84,7 @@ struct Export: ParsableCommand {
         guard let s = Durations.seconds(step), s >= 1 else { throw ExportError("--step \(step.debugDescription) is not a duration of at least 1s") }
         o.stepSeconds = s
         o.dropIncomplete = dropIncomplete
+        if let windowBytes { o.maxWindowBytes = windowBytes }
         o.thesis = thesis
         o.useStoredIntervals = !noStoredLabels
         o.labelColumns = !labels.isEmpty

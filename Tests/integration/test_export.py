@@ -114,13 +114,18 @@ def check_table(first, last, cols, timestamps, columns: dict, what: str):
     assert not bad, f"{what}: {len(bad)} cells differ, e.g.\n" + "\n".join(bad[:10])
 
 
-def test_parquet_read_by_pyarrow_duckdb_polars(store, seismo_bin, tmp_path):
+@pytest.mark.parametrize("window_bytes", [None, 8000])
+def test_parquet_read_by_pyarrow_duckdb_polars(store, seismo_bin, tmp_path, window_bytes):
     import duckdb
     import polars as pl
     import pyarrow.parquet as pq
     out = str(tmp_path / "t.parquet")
-    run_export(seismo_bin, store["data"], "--output", out, "--no-stored-labels")
+    extra = ["--window-bytes", str(window_bytes)] if window_bytes else []
+    run_export(seismo_bin, store["data"], "--output", out, "--no-stored-labels", *extra)
     first, last, cols = expected_table(store["exp"])
+    if window_bytes:
+        # 12 columns x 10 bytes: 8000 bytes allow 60-second windows, so several row groups.
+        assert pq.ParquetFile(out).metadata.num_row_groups >= 3
 
     t = pq.read_table(out)
     ts = [int(x.timestamp()) for x in t.column("timestamp").to_pylist()]
