@@ -39,9 +39,9 @@ final class ParquetSink: TableSink {
             try writer.writeInt32(anomaly)
             try writer.writeStrings(state)
         }
-        for k in 0..<group.buffers.columns {
-            try writer.writeDoubles(ParquetDoubleColumn(name: "", values: group.values(k), presence: group.presence(k)))
-        }
+        try writer.writeDoublesConcurrently((0..<group.buffers.columns).map {
+            ParquetDoubleColumn(name: "", values: group.values($0), presence: group.presence($0))
+        })
         try writer.endRowGroup()
     }
 

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The column types a streamed (multi-row-group) file may hold. This is the subset the
 /// training export needs and that pyarrow, DuckDB, polars and Spark all read.
 public enum ParquetStreamColumnKind: Sendable, Equatable {
@@ -38,6 +40,9 @@ public final class ParquetStreamWriter {
     private var totalRows: Int64 = 0
     private var nonNull = 0
     private var closed = false
+    private let codec: ParquetCodec
+    private let maxPageBytes: Int
+    private var helper: HelperEncoder?
 
     /// Writes to a file at `path` (created or truncated).
     public convenience init(path: String, columns: [ParquetStreamColumn], createdBy: String,
@@ -62,6 +67,8 @@ public final class ParquetStreamWriter {
         self.columns = columns
         self.out = output
         self.createdBy = createdBy
+        self.codec = codec
+        self.maxPageBytes = maxPageBytes
         chunkWriter = ColumnChunkWriter(output: output, codec: codec, maxPageBytes: maxPageBytes)
         try out.write(ParquetWriter.magic)
     }
@@ -110,6 +117,63 @@ public final class ParquetStreamWriter {
         nonNull += present
     }
 
+    /// Writes the next `columns.count` DOUBLE columns, encoding the second half of every
+    /// batch on a helper thread (into memory) while this thread encodes the first half
+    /// straight to the output; the helper's bytes follow. Same file as calling
+    /// `writeDoubles` for each, in about half the time on two cores: snappy and page
+    /// encoding are most of an export's CPU.
+    public func writeDoublesConcurrently(_ columns: [ParquetDoubleColumn], batch: Int = 64) throws {
+        var i = 0
+        while i < columns.count {
+            let end = min(columns.count, i + batch)
+            let mid = end - (end - i) / 2
+            for k in i..<end { _ = try specAt(current.count + (k - i), count: columns[k].values.count) }
+            let helper = self.helper ?? HelperEncoder(codec: codec, maxPageBytes: maxPageBytes)
+            self.helper = helper
+            let rows = currentRows
+            let second = Array(columns[mid..<end])
+            let specs = (0..<(end - mid)).map { self.columns[current.count + (mid - i) + $0].name }
+            let done = DispatchSemaphore(value: 0)
+            let result = HelperResult()
+            DispatchQueue.global().async {
+                result.value = Result { try helper.encode(second, names: specs, rows: rows) }
+                done.signal()
+            }
+            var firstError: Error?
+            do {
+                for k in i..<mid {
+                    var c = columns[k]
+                    c.name = self.columns[current.count].name
+                    let (summary, present) = try chunkWriter.writeDoubles(c, rowCount: rows)
+                    current.append(summary)
+                    nonNull += present
+                }
+            } catch {
+                firstError = error
+            }
+            done.wait()
+            if let firstError { throw firstError }
+            let encoded = try result.value.get()
+            let base = out.position
+            try out.write(helper.bytes)
+            for (var summary, present) in encoded {
+                summary.dataPageOffset += base
+                current.append(summary)
+                nonNull += present
+            }
+            i = end
+        }
+    }
+
+    private func specAt(_ index: Int, count: Int) throws -> ParquetStreamColumn {
+        guard currentRows >= 0 else { throw fail("no row group begun") }
+        guard index < columns.count else { throw fail("more columns than the schema's \(columns.count)") }
+        let spec = columns[index]
+        guard spec.kind == .optionalDouble else { throw fail("column \(spec.name) is \(spec.kind), written as a double") }
+        guard count == currentRows else { throw fail("column \(spec.name) has \(count) values for \(currentRows) rows") }
+        return spec
+    }
+
     public func endRowGroup() throws {
         guard currentRows >= 0 else { throw fail("no row group begun") }
         guard current.count == columns.count else { throw fail("row group has \(current.count) of \(columns.count) columns") }
@@ -136,4 +200,37 @@ public final class ParquetStreamWriter {
     }
 
     public var rowsWritten: Int64 { totalRows }
+}
+
+/// Handed from the helper thread to the writer; the semaphore orders the accesses.
+final class HelperResult: @unchecked Sendable {
+    var value: Result<[(ChunkSummary, Int)], Error> = .success([])
+}
+
+/// Encodes column chunks into memory for `writeDoublesConcurrently`; offsets in the
+/// summaries are relative to the start of `bytes`. Reused across batches.
+final class HelperEncoder {
+    private(set) var bytes: [UInt8] = []
+    private var output: FileOutput!
+    private var writer: ColumnChunkWriter!
+
+    init(codec: ParquetCodec, maxPageBytes: Int) {
+        output = FileOutput(name: "memory", sink: { [unowned self] in self.bytes.append(contentsOf: $0) })
+        writer = ColumnChunkWriter(output: output, codec: codec, maxPageBytes: maxPageBytes)
+    }
+
+    func encode(_ columns: [ParquetDoubleColumn], names: [String], rows: Int) throws -> [(ChunkSummary, Int)] {
+        bytes.removeAll(keepingCapacity: true)
+        let start = output.position
+        var out: [(ChunkSummary, Int)] = []
+        for (c, name) in zip(columns, names) {
+            var column = c
+            column.name = name
+            var (summary, present) = try writer.writeDoubles(column, rowCount: rows)
+            summary.dataPageOffset -= start
+            out.append((summary, present))
+        }
+        try output.flush()
+        return out
+    }
 }
