@@ -297,7 +297,7 @@ def peers(args):
         q = {"start": start, "end": end - 1}
         runs = {}
 
-        def measure(label, fn, reps=2):
+        def measure(label, fn, reps=3):
             times = []
             for _ in range(reps):
                 dt, n = fn()
