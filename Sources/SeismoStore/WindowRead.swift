@@ -13,48 +13,46 @@ public struct ExportSeriesRef: @unchecked Sendable {
     public var selector: String { LabelKey.selector(labels) }
 }
 
-/// Column-major cell buffers for one window of seconds × selected series: column `c`,
-/// row `r` is at `c * capacityRows + r`. `presence` 0 = no sample; values are IEEE-754
-/// bit patterns (stale markers intact). Allocated once per export and reused, so a
-/// window costs no allocation per cell.
+/// Cell buffers for one window of seconds × selected series, one allocation per column.
+/// `presence` 0 = no sample; values are IEEE-754 bit patterns (stale markers intact).
+/// Allocated once per export and reused for every window, so a window costs no
+/// allocation per cell. Per-column blocks (tens of KB) come from malloc's heap, which
+/// recycles them between exports; one block per window would be a fresh mmap every time,
+/// page-faulted and zeroed again (perf: ~12 % of a 1,000-series HTTP export's CPU).
 public final class WindowBuffers {
     public let columns: Int
     public let capacityRows: Int
     public private(set) var rows = 0
-    public let values: UnsafeMutableBufferPointer<UInt64>
-    public let presence: UnsafeMutableBufferPointer<UInt16>
+    private let valueColumns: [UnsafeMutablePointer<UInt64>]
+    private let presenceColumns: [UnsafeMutablePointer<UInt16>]
 
     public init(columns: Int, capacityRows: Int) {
         self.columns = columns
         self.capacityRows = capacityRows
         // Left uninitialised (trivial types): `reset` zeroes the presence rows a window
-        // uses, and a value is only read where its presence tag is set. Touching all of it
-        // here would fault in every page twice.
-        values = .allocate(capacity: max(1, columns * capacityRows))
-        presence = .allocate(capacity: max(1, columns * capacityRows))
+        // uses, and a value is only read where its presence tag is set.
+        valueColumns = (0..<columns).map { _ in .allocate(capacity: max(1, capacityRows)) }
+        presenceColumns = (0..<columns).map { _ in .allocate(capacity: max(1, capacityRows)) }
     }
 
     deinit {
-        values.deallocate()
-        presence.deallocate()
+        for p in valueColumns { p.deallocate() }
+        for p in presenceColumns { p.deallocate() }
     }
 
     /// Clears the first `rows` rows of every column for a new window.
     public func reset(rows: Int) {
         precondition(rows <= capacityRows)
         self.rows = rows
-        for c in 0..<columns {
-            let base = c * capacityRows
-            UnsafeMutableBufferPointer(rebasing: presence[base..<(base + rows)]).update(repeating: 0)
-        }
+        for p in presenceColumns { p.update(repeating: 0, count: rows) }
     }
 
     public func values(_ column: Int) -> UnsafeMutableBufferPointer<UInt64> {
-        UnsafeMutableBufferPointer(rebasing: values[(column * capacityRows)..<(column * capacityRows + rows)])
+        UnsafeMutableBufferPointer(start: valueColumns[column], count: rows)
     }
 
     public func presence(_ column: Int) -> UnsafeMutableBufferPointer<UInt16> {
-        UnsafeMutableBufferPointer(rebasing: presence[(column * capacityRows)..<(column * capacityRows + rows)])
+        UnsafeMutableBufferPointer(start: presenceColumns[column], count: rows)
     }
 }
 
