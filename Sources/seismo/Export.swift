@@ -94,6 +94,9 @@ struct Export: ParsableCommand {
     }
 
     private func export() throws {
+        if output == "-" && !thesis && format.lowercased() == "parquet" && isatty(1) != 0 {
+            throw ExportError("refusing to write Parquet to a terminal: give --output FILE, redirect stdout, or use --format csv")
+        }
         let job = try ExportJob.prepare(source: DirectorySource(path: data), options: try options())
         let progress = ProgressBar(totalRows: job.plan.rowCount)
         if thesis {
