@@ -23,7 +23,8 @@ final class ParquetSink: TableSink {
         }
         for c in plan.columns { columns.append(ParquetStreamColumn(name: c.name, kind: .optionalDouble)) }
         do {
-            writer = try ParquetStreamWriter(name: name, sink: sink, columns: columns, createdBy: "seismo export")
+            writer = try ParquetStreamWriter(name: name, sink: sink, columns: columns, createdBy: "seismo export",
+                                             codec: plan.options.parquetCompression)
         } catch {
             // Two series with the same canonical name cannot exist (the catalog is keyed by
             // label set), but a label-column name clash can: say which.

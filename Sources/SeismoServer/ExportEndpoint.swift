@@ -31,6 +31,13 @@ final class ExportEndpoint: @unchecked Sendable {
             guard let format = ExportFormat(rawValue: f.lowercased()) else { throw ExportError("format must be parquet, csv or tsv, not \(f.debugDescription)") }
             o.format = format
         }
+        if let c = q.first("compression") {
+            switch c.lowercased() {
+            case "snappy": o.parquetCompression = .snappy
+            case "none", "uncompressed": o.parquetCompression = .uncompressed
+            default: throw ExportError("compression must be snappy or none, not \(c.debugDescription)")
+            }
+        }
         if let s = q.first("step") {
             guard let v = Int64(s.hasSuffix("s") ? String(s.dropLast()) : s), v >= 1 else {
                 throw ExportError("step must be whole seconds ≥ 1 (e.g. 10s), not \(s.debugDescription)")

@@ -33,6 +33,9 @@ struct Export: ParsableCommand {
     @Option(help: "parquet, csv or tsv. (default: parquet)")
     var format: String = "parquet"
 
+    @Option(help: "Parquet compression: snappy or none. (default: snappy)")
+    var compression: String = "snappy"
+
     @Option(help: "Output file, or - for stdout; with --thesis a directory. (default: -)")
     var output: String = "-"
 
@@ -77,6 +80,11 @@ struct Export: ParsableCommand {
             throw ExportError("--format must be parquet, csv or tsv, not \(format.debugDescription)")
         }
         o.format = f
+        switch compression.lowercased() {
+        case "snappy": o.parquetCompression = .snappy
+        case "none", "uncompressed": o.parquetCompression = .uncompressed
+        default: throw ExportError("--compression must be snappy or none, not \(compression.debugDescription)")
+        }
         guard let fm = FillMode(rawValue: fill) else { throw ExportError("--fill must be none or previous, not \(fill.debugDescription)") }
         o.fill = fm
         guard let limit = Durations.seconds(fillLimit) else { throw ExportError("--fill-limit \(fillLimit.debugDescription) is not a duration") }

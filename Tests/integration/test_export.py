@@ -114,13 +114,13 @@ def check_table(first, last, cols, timestamps, columns: dict, what: str):
     assert not bad, f"{what}: {len(bad)} cells differ, e.g.\n" + "\n".join(bad[:10])
 
 
-@pytest.mark.parametrize("window_bytes", [None, 8000])
-def test_parquet_read_by_pyarrow_duckdb_polars(store, seismo_bin, tmp_path, window_bytes):
+@pytest.mark.parametrize("window_bytes,compression", [(None, "snappy"), (8000, "none")])
+def test_parquet_read_by_pyarrow_duckdb_polars(store, seismo_bin, tmp_path, window_bytes, compression):
     import duckdb
     import polars as pl
     import pyarrow.parquet as pq
     out = str(tmp_path / "t.parquet")
-    extra = ["--window-bytes", str(window_bytes)] if window_bytes else []
+    extra = (["--window-bytes", str(window_bytes)] if window_bytes else []) + ["--compression", compression]
     run_export(seismo_bin, store["data"], "--output", out, "--no-stored-labels", *extra)
     first, last, cols = expected_table(store["exp"])
     if window_bytes:
