@@ -307,6 +307,9 @@ def peers(args):
 
         measure("seismo /api/v1/export parquet", lambda: download(
             seismo.url + "/api/v1/export?" + urllib.parse.urlencode({"start": start, "end": end, "format": "parquet"})))
+        measure("seismo /api/v1/export parquet, uncompressed", lambda: download(
+            seismo.url + "/api/v1/export?" + urllib.parse.urlencode({"start": start, "end": end, "format": "parquet",
+                                                                     "compression": "none"})))
         measure("seismo /api/v1/export csv", lambda: download(
             seismo.url + "/api/v1/export?" + urllib.parse.urlencode({"start": start, "end": end, "format": "csv"})))
         measure("VM /api/v1/export (JSON lines)", lambda: download(
@@ -328,8 +331,11 @@ def peers(args):
         print()
         print(f"ratio VM JSON export / seismo parquet:  {runs['VM /api/v1/export (JSON lines)'][0] / s_best:5.1f}x (goal >= 3)")
         print(f"ratio VM CSV export / seismo parquet:   {runs['VM /api/v1/export/csv'][0] / s_best:5.1f}x")
+        s_none = runs["seismo /api/v1/export parquet, uncompressed"][0]
+        print(f"ratio VM JSON export / seismo parquet uncompressed:  {runs['VM /api/v1/export (JSON lines)'][0] / s_none:5.1f}x")
         qr = [k for k in runs if k.startswith("Prometheus")][0]
         print(f"ratio Prom query_range / seismo parquet: {runs[qr][0] / s_best:5.1f}x (goal >= 10)")
+        print(f"ratio Prom query_range / seismo parquet uncompressed: {runs[qr][0] / s_none:5.1f}x")
     finally:
         for s in servers:
             s.stop()
