@@ -1,10 +1,10 @@
 /// Encodes column chunks page by page and streams them to the file. One
 /// instance serves every column of a file so its page buffers are reused.
 final class ColumnChunkWriter {
-    private let output: FileOutput
-    private let codec: Int32
-    private let maxPageBytes: Int
-    private var body: [UInt8] = []
+    let output: FileOutput
+    let codec: Int32
+    let maxPageBytes: Int
+    var body: [UInt8] = []
     private var compressed: [UInt8] = []
     private var header = ThriftCompactWriter(capacity: 64)
 
@@ -16,7 +16,7 @@ final class ColumnChunkWriter {
 
     /// Compresses `body` and writes header + body. Returns the page's sizes
     /// *including* its header, which is what the chunk totals must count.
-    private func flushPage(numValues: Int, encoding: Int32) throws -> (uncompressed: Int64, compressed: Int64) {
+    func flushPage(numValues: Int, encoding: Int32) throws -> (uncompressed: Int64, compressed: Int64) {
         var stored = body.count
         if codec == CompressionCodec.snappy {
             SnappyBlock.compress(body, into: &compressed)

@@ -17,6 +17,16 @@ final class FileOutput {
     private(set) var position: Int64 = 0
     private var buffer: [UInt8] = []
     private let bufferLimit = 1 << 20
+    /// When set, bytes go to this callback instead of a file (streamed exports: stdout
+    /// pipes and HTTP bodies); `path` is then only a name for error messages.
+    private var sink: ((UnsafeRawBufferPointer) throws -> Void)?
+
+    init(name: String, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        fd = -1
+        path = name
+        self.sink = sink
+        buffer.reserveCapacity(bufferLimit)
+    }
 
     init(path: String) throws {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -53,6 +63,7 @@ final class FileOutput {
     /// caller must not rename a file whose durability is unknown.
     func finish(fsync doSync: Bool) throws {
         try flush()
+        if sink != nil { return }
         if doSync && fsync(fd) != 0 {
             throw ParquetError(.io, path: path, "fsync failed: \(errnoText(errno))")
         }
@@ -62,6 +73,10 @@ final class FileOutput {
     }
 
     private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        if let sink {
+            try sink(bytes)
+            return
+        }
         guard var p = bytes.baseAddress else { return }
         var left = bytes.count
         while left > 0 {

@@ -145,7 +145,7 @@ func encodeFileMetaData(
     return w.bytes
 }
 
-private func encodeColumnChunk(_ w: inout ThriftCompactWriter, _ c: ChunkSummary) {
+func encodeColumnChunk(_ w: inout ThriftCompactWriter, _ c: ChunkSummary) {
     w.beginListElement()  // ColumnChunk
     w.i64(2, 0)  // file_offset: deprecated, but required in the IDL
     w.beginStruct(3)  // meta_data: optional in the IDL, yet every reader needs it

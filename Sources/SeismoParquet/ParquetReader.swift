@@ -206,7 +206,7 @@ public final class ParquetFileReader: @unchecked Sendable {
         return pages
     }
 
-    private func checkIndex(_ index: Int, type: Int32) throws {
+    func checkIndex(_ index: Int, type: Int32) throws {
         guard columns.indices.contains(index) else {
             throw ParquetError(.invalidArgument, path: path, "column index \(index) out of range 0..<\(columns.count)")
         }
@@ -217,7 +217,7 @@ public final class ParquetFileReader: @unchecked Sendable {
 
     /// Reads each chunk of column `index` with one pread and hands its data
     /// pages, decompressed, to `body`.
-    private func forEachDataPage(_ index: Int, _ body: (DataPage) throws -> Void) throws {
+    func forEachDataPage(_ index: Int, _ body: (DataPage) throws -> Void) throws {
         let optional = columns[index].isOptional
         for (meta, location) in zip(chunkMeta[index], columns[index].chunks) {
             let data = try input.read(offset: location.offset, count: Int(location.length), kind: .corruptData)

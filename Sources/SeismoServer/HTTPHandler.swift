@@ -75,6 +75,10 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func write(context: ChannelHandlerContext, version: HTTPVersion, response: Response, keepAlive: Bool) {
+        if let stream = response.stream {
+            writeStreaming(context: context, version: version, response: response, stream: stream, keepAlive: keepAlive)
+            return
+        }
         var headers = response.headers
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         let close = response.close || !keepAlive

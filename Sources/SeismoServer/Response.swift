@@ -9,6 +9,9 @@ struct Response {
     var body: [UInt8] = []
     /// Close the connection after answering (e.g. a body we refused to read).
     var close = false
+    /// When set, `body` is ignored and this produces the body off the event loop, sent with
+    /// chunked transfer encoding (exports far larger than memory).
+    var stream: StreamingBody?
 
     init(status: HTTPResponseStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], close: Bool = false) {
         self.status = status

@@ -16,6 +16,8 @@ final class Router: @unchecked Sendable {
     let metrics = ServerMetrics()
     let write: WriteEndpoint
     let read: ReadEndpoint
+    let export: ExportEndpoint
+    let labels: LabelsEndpoint
     private let inFlight = NIOLockedValueBox(0)
     private let stopping = NIOLockedValueBox(false)
 
@@ -29,6 +31,8 @@ final class Router: @unchecked Sendable {
         self.logger = logger
         write = WriteEndpoint(store: store, limits: config.wire, metrics: metrics, logger: logger)
         read = ReadEndpoint(store: store, limits: config.readLimits, logger: logger)
+        export = ExportEndpoint(store: store, logger: logger)
+        labels = LabelsEndpoint(store: store, logger: logger)
     }
 
     func bodyLimit(for head: HTTPRequestHead) -> Int {
@@ -62,6 +66,8 @@ final class Router: @unchecked Sendable {
         switch path {
         case "/api/v1/write": handler = "write"
         case "/api/v1/read": handler = "read"
+        case "/api/v1/export": handler = "export"
+        case "/api/v1/labels": handler = "labels"
         case "/metrics": handler = "metrics"
         case "/api/v1/alerts": handler = "alerts"
         case "/-/healthy": handler = "healthy"
@@ -98,6 +104,14 @@ final class Router: @unchecked Sendable {
             read.handle(head: head, body: body, eventLoop: eventLoop, respond: finish)
         case ("/api/v1/alerts", .GET):
             finish(alerts.list())
+        case ("/api/v1/export", .GET):
+            export.handle(head: head, eventLoop: eventLoop, respond: finish)
+        case ("/api/v1/export", _):
+            finish(.methodNotAllowed("GET"))
+        case ("/api/v1/labels", .GET), ("/api/v1/labels", .POST):
+            labels.handle(head: head, body: body, eventLoop: eventLoop, respond: finish)
+        case ("/api/v1/labels", _):
+            finish(.methodNotAllowed("GET, POST"))
         case ("/metrics", .GET):
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
@@ -113,7 +127,7 @@ final class Router: @unchecked Sendable {
         case ("/metrics", _), ("/-/healthy", _), ("/-/ready", _):
             finish(.methodNotAllowed("GET"))
         default:
-            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, POST /api/v1/read, GET /metrics, /-/healthy, /-/ready)"))
+            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, POST /api/v1/read, GET /api/v1/export, GET|POST /api/v1/labels, GET /metrics, /-/healthy, /-/ready)"))
         }
     }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import SeismoStore
+
+/// The JSON form of intervals in `DIR/labels/intervals.log` (one object per record):
+/// `{"start": ms-as-seconds, "end": …, "anomaly": bool, "anomaly_type": …, "details": …,
+/// "state": …}`, times as Unix seconds with millisecond decimals.
+public enum StoredIntervals {
+    public static func encode(_ i: LabelInterval) -> [UInt8] {
+        func seconds(_ ms: Int64) -> String {
+            let s = floorDiv(ms, 1000)
+            let frac = ms - s * 1000
+            return frac == 0 ? "\(s)" : "\(s).\(String(1000 + frac).dropFirst())"
+        }
+        var parts = ["\"start\":\(seconds(i.fromMs))", "\"end\":\(seconds(i.toMs))", "\"anomaly\":\(i.isAnomaly)"]
+        if let t = i.anomalyType { parts.append("\"anomaly_type\":\(jsonString(t))") }
+        if let d = i.details { parts.append("\"details\":\(jsonString(d))") }
+        if let s = i.state { parts.append("\"state\":\(jsonString(s))") }
+        return Array(("{" + parts.joined(separator: ",") + "}").utf8)
+    }
+
+    /// Every stored interval; a record that does not decode is an error naming its position
+    /// (the log is written only by Seismo, so that means damage, not user input).
+    public static func read(_ log: IntervalLog) throws -> [LabelInterval] {
+        let (payloads, _) = try log.read()
+        return try payloads.enumerated().map { k, bytes in
+            let object: [String: JSONScalar]
+            do {
+                object = try JSONDecoder().decode([String: JSONScalar].self, from: Data(bytes))
+            } catch {
+                throw ExportError(.io, "\(log.path): record \(k + 1) is not an interval object")
+            }
+            return try LabelFileParser.interval(fromJSON: object, at: "\(log.path): record \(k + 1)")
+        }
+    }
+}
+
+/// JSON string literal with the escapes JSON requires.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 {
+                let hex = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+    }
+    return out + "\""
+}

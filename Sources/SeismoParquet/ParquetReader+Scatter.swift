@@ -1,0 +1,53 @@
+extension ParquetFileReader {
+    /// Reads DOUBLE column `index` straight into caller buffers: row `r` of the file goes
+    /// to `values[r - firstRow]` / `presence[r - firstRow] = 1` when `firstRow <= r` and
+    /// `r - firstRow < values.count`; nulls leave the buffers untouched.
+    ///
+    /// The export fills one row-group window of thousands of columns this way; going
+    /// through `readDoubleColumn`'s `[UInt64?]` would allocate and copy every cell twice.
+    /// Rows must map 1:1 to seconds (segment files have no gaps, see storage-format §5).
+    public func scatterDoubleColumn(_ index: Int, firstRow: Int,
+                                    values: UnsafeMutableBufferPointer<UInt64>,
+                                    presence: UnsafeMutableBufferPointer<UInt16>) throws -> Int {
+        try checkIndex(index, type: PhysicalType.double)
+        let limit = values.count
+        var row = 0
+        var stored = 0
+        try forEachDataPage(index) { page in
+            let present = try page.definitionLevels()
+            guard page.encoding == Encoding.plain else {
+                throw page.error(at: page.start, "DOUBLE encoding \(page.encoding) (only PLAIN)", kind: .unsupported)
+            }
+            guard present.nonNull <= (page.end - present.valuesStart) / 8 else { throw page.error(at: present.valuesStart, "PLAIN values end early") }
+            page.body.withUnsafeBytes { raw in
+                var at = present.valuesStart
+                if let levels = present.levels {
+                    for level in levels {
+                        if level != 0 {
+                            let k = row - firstRow
+                            if k >= 0 && k < limit {
+                                values[k] = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                                presence[k] = 1
+                                stored += 1
+                            }
+                            at += 8
+                        }
+                        row += 1
+                    }
+                } else {
+                    for _ in 0..<present.nonNull {
+                        let k = row - firstRow
+                        if k >= 0 && k < limit {
+                            values[k] = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                            presence[k] = 1
+                            stored += 1
+                        }
+                        at += 8
+                        row += 1
+                    }
+                }
+            }
+        }
+        return stored
+    }
+}

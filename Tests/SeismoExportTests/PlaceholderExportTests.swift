@@ -1,6 +1,0 @@
-import XCTest
-@testable import SeismoExport
-
-final class PlaceholderExportTests: XCTestCase {
-    func testModuleLinks() { _ = SeismoExportModule.self }
-}
