@@ -3,10 +3,12 @@
 the ConfigMaps are accepted by the real programs that read them (seismo serve, promtool,
 amtool), and the plain-host / shard examples pass the same checks."""
 
+import json
 import os
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 import yaml
@@ -218,3 +220,140 @@ def test_systemd_unit_and_containerfile():
     assert "not built" in cf.lower()
     for lib in ("libsnappy1v5", "libprotobuf-c1", "libcurl4"):
         assert lib in cf
+
+
+# ----------------------------------------------------------------------------- dashboard
+
+DASHBOARD = os.path.join(DEPLOY, "grafana", "seismo-dashboard.json")
+
+# Metrics of the detection / alerting work, which this branch does not have yet. Their
+# panels are in the dashboard; the test prints them as "pending" instead of failing.
+# TO BE EMPTIED once detection and alerting are merged (then every name is checked).
+PENDING = {
+    "seismo_detect_duration_seconds_sum",
+    "seismo_detect_samples_scored_total",
+    "seismo_detect_series",
+    "seismo_detect_anomalies_total",
+    "seismo_alerts_sent_total",
+    "seismo_alerts_failed_total",
+    "seismo_alerts_dropped_total",
+}
+
+PROMQL_WORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
+                "bool", "offset", "inf", "nan", "atan2"}
+
+
+def promql_metric_names(expr: str) -> set:
+    """Metric names referenced by a PromQL expression: identifiers that are not functions,
+    keywords, label names (inside {} or by/without/on/ignoring lists) or durations."""
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    e = re.sub(r"\{[^}]*\}", "{}", e)
+    e = re.sub(r"\[[^\]]*\]", "[]", e)
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)
+    names = set()
+    for m in re.finditer(r"(?<![\w.$])[a-zA-Z_:][a-zA-Z0-9_:]*", e):
+        rest = e[m.end():].lstrip()
+        if rest.startswith("(") or m.group(0).lower() in PROMQL_WORDS:
+            continue
+        names.add(m.group(0))
+    return names
+
+
+def test_promql_name_parser():
+    assert promql_metric_names(
+        'histogram_quantile(0.99, sum by (le) (rate(a_bucket{job=~"$job", x="y{z}"}[$__rate_interval])))') == {"a_bucket"}
+    assert promql_metric_names("max by (instance) (b{i=\"1\"} - c) / sum(d [5m]) and on(job) e") == {"b", "c", "d", "e"}
+
+
+def dashboard_exprs():
+    with open(DASHBOARD) as f:
+        dash = json.load(f)
+    out = []
+    def walk(panels):
+        for p in panels:
+            for t in p.get("targets", []):
+                if t.get("expr"):
+                    out.append((p["title"], t["expr"]))
+            walk(p.get("panels", []))
+    walk(dash["panels"])
+    return dash, out
+
+
+def exported_names(text: str) -> set:
+    names = set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            names.add(line.split()[2])
+        elif line and not line.startswith("#"):
+            names.add(re.split(r"[{\s]", line, 1)[0])
+    return names
+
+
+def _write_traffic(seismo, n):
+    """One good request (204) and one with an unsorted-label series (400, too old)."""
+    now_ms = int(time.time() * 1000)
+    series = [([("__name__", "it_dash"), ("k", str(i))], [(now_ms, harness.f64_bits(float(n)))]) for i in range(5)]
+    r = seismo.post(harness.snappy_compress(harness.encode_write_request(series)))
+    assert r.status == 204, r.text
+    bad = [([("__name__", "it_dash_bad"), ("z", "1"), ("a", "2")], [(now_ms, harness.f64_bits(1.0))]),
+           ([("__name__", "it_dash"), ("k", "old")], [(now_ms - 3600_000, harness.f64_bits(1.0))])]
+    r = seismo.post(harness.snappy_compress(harness.encode_write_request(bad)))
+    assert r.status == 400, r.text
+
+
+def test_dashboard_metrics_are_exported(seismo_bin, stack):
+    """Every metric name in every panel query is in Seismo's /metrics (after real writes,
+    refusals and a sealed segment), and every query runs in a real Prometheus 2.42
+    scraping that Seismo."""
+    dash, exprs = dashboard_exprs()
+    titles = {p["title"] for p in dash["panels"]}
+    assert len(exprs) >= 15, exprs
+    for topic in ("Ingest rate", "Rejected", "WAL fsync", "Head rows", "Segment bytes", "Series count",
+                  "Detector cost", "Alerts sent"):
+        assert any(topic.lower() in t.lower() for t in titles), f"no panel about {topic!r}: {titles}"
+
+    seismo = stack.seismo(stack.dir("data"), "--segment-span", "1m", "--head-window", "10s").start()
+    prom_port = harness.free_port()
+    d = stack.dir("prometheus")
+    cfg = os.path.join(d, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global: {scrape_interval: 1s, scrape_timeout: 1s}\n"
+                "scrape_configs:\n"
+                f"  - job_name: seismo\n    static_configs: [{{targets: ['127.0.0.1:{seismo.port}']}}]\n")
+    prom = stack.proc("prometheus", ["prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={d}/tsdb",
+                                     f"--web.listen-address=127.0.0.1:{prom_port}"])
+    harness.wait_until(lambda: prom.alive() and harness.http_ok(f"http://127.0.0.1:{prom_port}/-/ready"), 60,
+                       what="prometheus ready")
+    for n in range(8):
+        _write_traffic(seismo, n)
+        time.sleep(1)
+    r = harness.http_request("GET", seismo.url + "/metrics", timeout=10)
+    assert r.status == 200
+    exported = exported_names(r.text)
+
+    used = {}
+    for title, expr in exprs:
+        for name in promql_metric_names(expr):
+            used.setdefault(name, set()).add(title)
+    assert PENDING <= set(used), f"PENDING lists names no panel uses: {PENDING - set(used)}"
+    missing = sorted(n for n in used if n not in exported and n not in PENDING)
+    pending_missing = sorted(n for n in used if n not in exported and n in PENDING)
+    now_exported = sorted(n for n in PENDING if n in exported)
+    print(f"\ndashboard: {len(used)} metric names; exported: {len(used) - len(missing) - len(pending_missing)}")
+    if pending_missing:
+        print("dashboard: NOT FOUND in /metrics (pending detection/alerting merge): " + ", ".join(pending_missing))
+    if now_exported:
+        print("dashboard: exported now, remove from PENDING: " + ", ".join(now_exported))
+    assert not missing, "dashboard panels use metrics Seismo does not export: " + \
+        "; ".join(f"{n} ({', '.join(sorted(used[n]))})" for n in missing)
+
+    # Every query parses and evaluates in Prometheus; those on exported metrics return data.
+    t = time.time()
+    empty = []
+    for title, expr in exprs:
+        q = (expr.replace("$__rate_interval", "1m").replace('"$job"', '"seismo"')
+             .replace('"$instance"', '".*"'))
+        data = harness.prom_query(prom_port, q, t)
+        if not data["result"] and not (promql_metric_names(expr) & PENDING):
+            empty.append(f"{title}: {q}")
+    assert not empty, "queries with no result:\n" + "\n".join(empty)
