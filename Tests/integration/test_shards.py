@@ -65,8 +65,7 @@ def test_two_shards_hashmod(seismo_bin, stack):
     # Prometheus' range (…, S.999] and Seismo's per-second cells (second <= S) agree.
     last_second = int(time.time()) - 3
     t_end = last_second + 0.999
-    prom = harness.prom_raw_samples(prom_port, t_end, int(t_end - t_start) + 30)
-    prom_keys = set(prom)
+    prom_keys = set(harness.prom_raw_samples(prom_port, t_end, int(t_end - t_start) + 30))
     assert len(prom_keys) > 200, f"Prometheus holds only {len(prom_keys)} series"
 
     # Both shards have received samples well past the window before anything stops.
