@@ -1,0 +1,132 @@
+"""Scale-out by hashmod: real Prometheus 2.42 scrapes node_exporter and itself every
+second and writes through deploy/shards/prometheus.yml's two remote_write entries (their
+write_relabel_configs used verbatim) to two Seismo instances whose data directories are
+hive partitions root/shard=0 and root/shard=1. Every series must land in exactly one
+shard, the union must equal Prometheus' own series set, and DuckDB must read both shards
+as one dataset with a `shard` column."""
+
+import copy
+import os
+import time
+
+import yaml
+
+import harness
+
+RUN_SECONDS = 25
+
+
+def shard_config(prom_port, ne_port, seismo_urls):
+    with open(os.path.join(harness.REPO, "deploy", "shards", "prometheus.yml")) as f:
+        cfg = yaml.safe_load(f)
+    rws = cfg["remote_write"]
+    assert len(rws) == len(seismo_urls) == 2
+    out = {
+        "global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        "scrape_configs": [
+            {"job_name": "prometheus", "static_configs": [{"targets": [f"127.0.0.1:{prom_port}"]}]},
+            {"job_name": "node", "static_configs": [{"targets": [f"127.0.0.1:{ne_port}"]}]},
+        ],
+        "remote_write": [],
+    }
+    for rw, url in zip(rws, seismo_urls):
+        rw = copy.deepcopy(rw)
+        rw["url"] = url  # only the address changes; the relabel rules are the documented ones
+        rw["queue_config"].update({"batch_send_deadline": "2s", "max_backoff": "2s"})
+        out["remote_write"].append(rw)
+    return out
+
+
+def newest(seismo):
+    return harness.metric_sum(seismo.metrics(), "seismo_newest_sample_seconds")
+
+
+def test_two_shards_hashmod(seismo_bin, stack):
+    root = stack.dir("dataset")
+    shards = []
+    for k in range(2):
+        s = stack.seismo(os.path.join(root, f"shard={k}"), "--segment-span", "1m").start()
+        shards.append(s)
+
+    ne_port, prom_port = harness.free_port(), harness.free_port()
+    harness.start_node_exporter(stack, ne_port)
+    d = stack.dir("prometheus")
+    cfg_path = os.path.join(d, "prometheus.yml")
+    with open(cfg_path, "w") as f:
+        yaml.safe_dump(shard_config(prom_port, ne_port, [s.write_url for s in shards]), f)
+    prom = stack.proc("prometheus", ["prometheus", f"--config.file={cfg_path}", f"--storage.tsdb.path={d}/tsdb",
+                                     f"--web.listen-address=127.0.0.1:{prom_port}"])
+    t_start = time.time()
+    harness.wait_until(lambda: prom.alive() and harness.http_ok(f"http://127.0.0.1:{prom_port}/-/ready"), 60,
+                       what="prometheus ready")
+    time.sleep(RUN_SECONDS)
+
+    # The comparison window ends at a whole second S (inclusive) a few seconds back, so
+    # Prometheus' range (…, S.999] and Seismo's per-second cells (second <= S) agree.
+    last_second = int(time.time()) - 3
+    t_end = last_second + 0.999
+    prom_keys = set(harness.prom_raw_samples(prom_port, t_end, int(t_end - t_start) + 30))
+    assert len(prom_keys) > 200, f"Prometheus holds only {len(prom_keys)} series"
+
+    # Both shards have received samples well past the window before anything stops.
+    harness.wait_until(lambda: all(newest(s) >= last_second + 4 for s in shards), 30,
+                       what="both shards past the comparison window")
+    for p in stack.procs:
+        if p.name == "prometheus":
+            assert p.stop(timeout=60) is not None
+    rcs = [s.stop(timeout=60) for s in shards]
+    assert rcs == [0, 0], rcs
+
+    per_shard = []
+    for k, s in enumerate(shards):
+        files = harness.segment_files(s.data_dir)
+        assert files, f"shard {k}: no sealed segments in {s.data_dir}"
+        assert all(f"{os.sep}shard={k}{os.sep}segments{os.sep}" in f for f in files)
+        cells, columns, problems = harness.read_store(s.data_dir)
+        assert not problems, f"shard {k}: " + "; ".join(problems[:10])
+        per_shard.append(cells)
+
+    # 1. No series in both shards (over everything they stored, not only the window).
+    overlap = set(per_shard[0]) & set(per_shard[1])
+    assert not overlap, f"{len(overlap)} series in both shards, e.g. " + \
+        ", ".join(harness.canonical_selector(k) for k in list(overlap)[:5])
+    # The helper label never reaches Seismo.
+    leaked = [k for cells in per_shard for k in cells if any(n == "__tmp_shard" for n, _ in k)]
+    assert not leaked, f"__tmp_shard sent to Seismo: {harness.canonical_selector(leaked[0])}"
+
+    # 2. The union over the window equals Prometheus' own series set.
+    in_window = [{k for k, per in cells.items() if any(sec <= last_second for sec in per)} for cells in per_shard]
+    union = in_window[0] | in_window[1]
+    missing = prom_keys - union
+    extra = union - prom_keys
+    assert not missing and not extra, (
+        f"{len(missing)} series of Prometheus in no shard (e.g. "
+        + ", ".join(harness.canonical_selector(k) for k in list(missing)[:5])
+        + f"); {len(extra)} series in a shard but not in Prometheus (e.g. "
+        + ", ".join(harness.canonical_selector(k) for k in list(extra)[:5]) + ")")
+
+    # 3. Both shards carry a real share.
+    sizes = [len(x) for x in in_window]
+    assert min(sizes) >= 0.25 * sum(sizes), f"unbalanced shards: {sizes}"
+
+    # 4. DuckDB reads both shards as one dataset with a hive `shard` column.
+    import duckdb
+    pattern = os.path.join(root, "shard=*", "segments", "*", "*.parquet").replace("'", "''")
+    con = duckdb.connect()
+    try:
+        rel = con.sql(f"SELECT * FROM read_parquet('{pattern}', hive_partitioning=true, union_by_name=true)")
+        cols = set(rel.columns)
+        got_shards = {str(r[0]) for r in con.sql(
+            f"SELECT DISTINCT shard FROM read_parquet('{pattern}', hive_partitioning=true, union_by_name=true)").fetchall()}
+        assert got_shards == {"0", "1"}, got_shards
+        for k, cells in enumerate(per_shard):
+            want = {harness.canonical_selector(key) for key in cells}
+            assert want <= cols, f"shard {k}: {len(want - cols)} series columns missing from the DuckDB dataset"
+            # A column of shard k holds values only in shard k's rows.
+            probe = sorted(want)[0].replace('"', '""')
+            rows = con.sql(f'SELECT DISTINCT shard FROM read_parquet(\'{pattern}\', hive_partitioning=true, '
+                           f'union_by_name=true) WHERE "{probe}" IS NOT NULL').fetchall()
+            assert {str(r[0]) for r in rows} == {str(k)}, (probe, rows)
+    finally:
+        con.close()
+    print(f"\nshards: {sizes[0]} + {sizes[1]} series = Prometheus' {len(prom_keys)}")
