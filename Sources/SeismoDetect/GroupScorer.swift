@@ -34,6 +34,13 @@ public struct GroupScorer: Sendable {
 
     public var memberCount: Int { scores.count }
 
+    /// Adds a member (a series seen for the first time) and returns its index.
+    public mutating func addMember() -> Int {
+        scores.append(0)
+        seconds.append(.min)
+        return scores.count - 1
+    }
+
     /// Records `score` for `member` at `second` and returns the group score now.
     /// Out-of-range scores are clamped to [0, 1]; NaN counts as 0.
     public mutating func update(member: Int, second: Int64, score: Double) -> Double {

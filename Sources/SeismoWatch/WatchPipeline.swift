@@ -52,6 +52,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var groupIndex: [[UInt8]: Int] = [:]
     private var scoreBatch = WriteBatch()
     private var lastDueCheck = Date.distantPast
+    private var watchedCount = 0
 
     // Shared with readers of `alerts()`.
     private let evaluatorLock = NSLock()
@@ -169,6 +170,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             return
         }
         series.removeAll()
+        watchedCount = 0
         groups.removeAll()
         groupIndex.removeAll()
         evaluatorLock.lock()
@@ -236,12 +238,17 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }
-            let member = groups[g].memberCount
-            groups[g].memberCount += 1
+            // The group's first member takes the scorer's initial slot; later ones are added.
+            let member = groups[g].memberCount == 1 && groups[g].scorer.memberCount == 1 && !groups[g].hasFirstMember
+                ? 0 : groups[g].scorer.addMember()
+            groups[g].hasFirstMember = true
             let detector = SeriesDetector(kind: rule.detector, isCounter: isCounter(name))
             watches.append(.init(rule: r, group: g, member: member, detector: detector))
         }
-        if !watches.isEmpty { metrics.watchedSeries.increment(by: 1) }
+        if !watches.isEmpty {
+            watchedCount += 1
+            metrics.watchedSeries.record(watchedCount)
+        }
         return WatchedSeries(watches: watches)
     }
 

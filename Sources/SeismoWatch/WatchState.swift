@@ -22,7 +22,8 @@ final class WatchGroup {
     let labels: [(name: String, value: String)]
     var scorer: GroupScorer
     /// Members are numbered in the order they join; the scorer keys on that number.
-    var memberCount = 0
+    var memberCount = 1
+    var hasFirstMember = false
     var second: Int64 = .min
     var score = 0.0
     var topSeries: UInt32 = 0
@@ -35,7 +36,7 @@ final class WatchGroup {
     init(rule: Int, ruleName: String, labels: [(name: String, value: String)]) {
         self.rule = rule
         self.labels = labels
-        scorer = GroupScorer()
+        scorer = GroupScorer(memberCount: 1)
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
     }
 
