@@ -243,11 +243,9 @@ DASHBOARD = os.path.join(DEPLOY, "grafana", "seismo-dashboard.json")
 # Metrics of the detection / alerting work, which this branch does not have yet. Their
 # panels are in the dashboard; the test prints them as "pending" instead of failing.
 # TO BE EMPTIED once detection and alerting are merged (then every name is checked).
+# Exported only once an Alertmanager is configured and an alert was sent (the sender's
+# counters are created per Alertmanager); this test runs Seismo without one.
 PENDING = {
-    "seismo_detect_duration_seconds_sum",
-    "seismo_detect_samples_scored_total",
-    "seismo_detect_series",
-    "seismo_detect_anomalies_total",
     "seismo_alerts_sent_total",
     "seismo_alerts_failed_total",
     "seismo_alerts_dropped_total",
