@@ -6,7 +6,14 @@
 /// what keeps a flat line (d = 0) quiet: the first wiggle of a constant series
 /// is scored against a small but finite scale instead of zero.
 /// Score = z² / (z² + h²) (h = baselineHalfScoreZ): 0.5 at h MADs, → 1 for spikes.
+/// The updates are Huber-clipped: a point moves m and d as if it were at most
+/// `clip` scales away, so an anomaly (a memory ramp to an OOM kill) does not inflate
+/// the scale and hide the next one, while a lasting level shift is still learnt
+/// (d then grows by a few percent per sample until the new level is normal).
 extension SeriesDetector {
+    /// Huber clip of the baseline's updates, in scales.
+    @usableFromInline static let baselineClip = 3.5
+
     @inlinable
     mutating func baselineScore(_ x: Double) -> Double? {
         count &+= 1
@@ -19,8 +26,10 @@ extension SeriesDetector {
         let floor = Double(p.relativeScaleFloor) * max(abs(mean), high - low, 1e-9)
         let z = abs(x - mean) / max(deviation, floor)
         let alpha = Double(p.baselineAlpha)
-        deviation += alpha * (abs(x - mean) - deviation)
-        mean += alpha * (x - mean)
+        let limit = Self.baselineClip * max(deviation, floor)
+        let delta = min(max(x - mean, -limit), limit)
+        deviation += alpha * (abs(delta) - deviation)
+        mean += alpha * delta
         guard count > p.baselineWarmup else { return nil }
         let z2 = z * z
         return z2 / (z2 + Double(p.baselineHalfZSquared))
