@@ -216,6 +216,11 @@ class Seismo:
         self.data_dir = data_dir
         self.log_dir = log_dir
         self.extra = list(extra)
+        # Inline detection is on by default and stores `seismo:score` series beside the
+        # data; tests that compare stored cells with what they sent run without it, and
+        # tests that want it say so (--rules, --alertmanager.url or a --config file).
+        if not any(a in self.extra for a in ("--rules", "--alertmanager.url", "--config")):
+            self.extra.append("--no-detection")
         self.binary = binary or seismo_binary()
         self.port = free_port()
         self.proc: Proc | None = None
