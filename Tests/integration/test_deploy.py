@@ -324,7 +324,11 @@ def test_dashboard_metrics_are_exported(seismo_bin, stack):
                   "Detector cost", "Alerts sent"):
         assert any(topic.lower() in t.lower() for t in titles), f"no panel about {topic!r}: {titles}"
 
-    seismo = stack.seismo(stack.dir("data"), "--segment-span", "1m", "--head-window", "10s").start()
+    # Detection on (the built-in rule, written out), so its metrics are exported too.
+    rules = os.path.join(stack.dir("rules"), "rules.yaml")
+    with open(rules, "w") as f:
+        f.write("rules:\n  - name: SeismoAnomaly\n    detector: baseline\n    threshold: 0.99\n    for: 30s\n")
+    seismo = stack.seismo(stack.dir("data"), "--segment-span", "1m", "--head-window", "10s", "--rules", rules).start()
     prom_port = harness.free_port()
     d = stack.dir("prometheus")
     cfg = os.path.join(d, "prometheus.yml")
