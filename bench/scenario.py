@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -165,6 +166,8 @@ def main() -> int:
     ap.add_argument("--json", help="write the figures here as JSON too")
     ap.add_argument("--keep", action="store_true", help="keep the run directory")
     args = ap.parse_args()
+    # SIGTERM ends the run through the finally below, so every process is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if os.geteuid() != 0 or not os.path.isdir("/sys/fs/cgroup/memory"):
         print("scenario: needs root and the cgroup-v1 memory controller", file=sys.stderr)
         return 2
