@@ -156,6 +156,7 @@ def test_two_shards_hashmod(seismo_bin, stack):
                             "merged-repeated")
     with open(merged, "rb") as a, open(again, "rb") as b:
         assert a.read() == b.read(), "--data A B and --data A --data B wrote different files"
+    duckdb_wide_equals_export(root, merged, frm, to)
     print(f"\nshards: {sizes[0]} + {sizes[1]} series = Prometheus' {len(prom_keys)}; merged export = unsharded "
           f"over [{frm}, {to}): {compared[0]} columns x {compared[1]} rows, {compared[2]} non-null cells")
 
@@ -203,3 +204,39 @@ def compare_tables(merged_path, single_path, frm, to):
     assert not diffs, f"{len(diffs)} cells differ, e.g.\n" + "\n".join(diffs[:20])
     assert cells > 0
     return len(common) - 1, len(ts), cells
+
+
+def duckdb_wide_equals_export(root, export_path, frm, to):
+    """The README's per-second DuckDB query over the shards' raw segment files gives the
+    merged export's cells, except stale markers (NaN there, null in the export)."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pattern = os.path.join(root, "shard=*", "segments", "*", "*.parquet").replace("'", "''")
+    con = duckdb.connect()
+    try:
+        wide = con.sql(f"""
+            SELECT timestamp, any_value(COLUMNS(* EXCLUDE (timestamp, shard)))
+            FROM read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)
+            GROUP BY timestamp ORDER BY timestamp
+        """).to_arrow_table()
+    finally:
+        con.close()
+    export = pq.read_table(export_path)
+    # DuckDB hands timestamps back in microseconds; the export's are milliseconds.
+    tcol = wide.column("timestamp")
+    ts = tcol.cast(pa.timestamp("ms", tz=tcol.type.tz)).cast("int64").to_pylist()
+    rows = [i for i, t in enumerate(ts) if frm * 1000 <= t < to * 1000]
+    assert [ts[i] for i in rows] == export.column("timestamp").cast("int64").to_pylist()
+    diffs = []
+    for name in export.column_names[1:]:
+        raw_bits = harness.float64_bits_of(wide.column(name).combine_chunks())
+        raw_ok = wide.column(name).combine_chunks().is_valid().to_pylist()
+        raw = [raw_bits[i] if raw_ok[i] and raw_bits[i] != harness.STALE_NAN_BITS else None for i in rows]
+        col = export.column(name).combine_chunks()
+        ok, bits = col.is_valid().to_pylist(), harness.float64_bits_of(col)
+        got = [b if v else None for v, b in zip(ok, bits)]
+        if raw != got:
+            diffs.append(name)
+    assert not diffs, f"{len(diffs)} columns differ between DuckDB's per-second view and the export: {diffs[:5]}"
