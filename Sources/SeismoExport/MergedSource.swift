@@ -18,7 +18,7 @@ public struct MergedSource: ExportSource {
     }
 
     public func openSession() throws -> StoreWindowSession {
-        try MergedSession(sources.map { try $0.openSession() })
+        MergedSession(try sources.map { try $0.openSession() })
     }
 
     /// Every directory's stored intervals; one posted to several shards counts once
@@ -54,7 +54,7 @@ public final class MergedSession: StoreWindowSession {
     /// merged id, accumulated over every fill since the session opened.
     public private(set) var conflicts: [Int]
 
-    public init(_ sessions: [StoreWindowSession]) throws {
+    public init(_ sessions: [StoreWindowSession]) {
         self.sessions = sessions
         var index: [String: Int] = [:]
         var series: [ExportSeriesRef] = []
