@@ -57,6 +57,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     // Shared with readers of `alerts()`.
     private let evaluatorLock = NSLock()
     private let evaluator: AlertEvaluator
+    /// DIR/alerts/events.log: fired/resolved transitions, read back by `seismo report`.
+    private let history: AlertEventLog
 
     public init(store: Store, rules: RuleSet, notifier: AlertmanagerNotifier?, options: Options, logger: Logger) throws {
         self.store = store
@@ -65,6 +67,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         self.logger = logger
         self.rules = try CompiledRules(rules)
         evaluator = AlertEvaluator(rules: rules, generatorURL: options.generatorURL)
+        history = AlertEventLog(dataDirectory: store.config.dataDirectory)
     }
 
     /// Starts the watch thread. Register as the store's observer before the store starts.
@@ -278,10 +281,12 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
                                         topSeries: top, value: g.topValue, now: Date())
+        let events = changed.isEmpty ? [] : evaluator.takeEvents()
         evaluatorLock.unlock()
         if !changed.isEmpty {
             metrics.alertTransitions.increment(by: changed.count)
             notifier?.submit(changed)
+            record(events)
         }
     }
 
@@ -301,7 +306,19 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         lastDueCheck = now
         evaluatorLock.lock()
         let due = evaluator.due(now: now)
+        let events = evaluator.takeEvents()
         evaluatorLock.unlock()
         if !due.isEmpty { notifier?.submit(due) }
+        record(events)
+    }
+
+    /// A history write failing (disk full) must not stop detection or alerting.
+    private func record(_ events: [AlertEvent]) {
+        guard !events.isEmpty else { return }
+        do {
+            try history.append(events)
+        } catch {
+            logger.warning("could not record alert history", metadata: ["error": "\(error)"])
+        }
     }
 }
