@@ -4,9 +4,9 @@ import SeismoModel
 import SeismoStore
 
 public struct ReportOptions: Sendable {
-    /// [fromSecond, toSecond); nil = the data's first / last second.
-    public var fromSecond: Int64?
-    public var toSecond: Int64?
+    /// [fromMs, toMs); nil = the data's first / last second.
+    public var fromMs: Int64?
+    public var toMs: Int64?
     /// --match: only alerts whose top series matches, and only matching series plotted.
     public var selectors: [SeriesSelector] = []
     /// Thresholds to draw and selectors of each rule's group members (optional).
@@ -49,14 +49,22 @@ public struct Report {
 }
 
 public enum ReportBuilder {
+    /// The report over a data directory's store (through `source`) and its alert history.
+    public static func build(source: ExportSource, dataDirectory: String, options: ReportOptions) throws -> Report {
+        let (events, skipped) = try AlertEventLog(dataDirectory: dataDirectory).read()
+        var report = try build(source: source, events: events, options: options)
+        report.skippedEventLines = skipped
+        return report
+    }
+
     /// Gathers a report over the range: one panel per alert, one per labeled anomaly interval
     /// no alert overlapped, an overview of the top group scores, and the summary numbers.
     public static func build(source: ExportSource, events: [AlertEvent], options: ReportOptions) throws -> Report {
         let session = try source.openSession()
         let reader = SeriesReader(session: session)
         let bounds = try session.dataBounds()
-        let from = options.fromSecond ?? bounds?.first ?? 0
-        let to = max(options.toSecond ?? (bounds.map { $0.last + 1 } ?? from + 1), from + 1)
+        let from = options.fromMs.map { $0.floorDiv(1000) } ?? bounds?.first ?? 0
+        let to = max(options.toMs.map { ($0 + 999).floorDiv(1000) } ?? (bounds.map { $0.last + 1 } ?? from + 1), from + 1)
         let filters = try options.selectors.map { try SeriesFilter($0.matchers) }
         func matches(_ labels: [String: String]) -> Bool {
             filters.isEmpty || filters.contains { $0.matches(labels.map { (name: $0.key, value: $0.value) }.sorted { $0.name < $1.name }) }

@@ -57,6 +57,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     // Shared with readers of `alerts()`.
     private let evaluatorLock = NSLock()
     private let evaluator: AlertEvaluator
+    private var currentRules: RuleSet
     /// DIR/alerts/events.log: fired/resolved transitions, read back by `seismo report`.
     private let history: AlertEventLog
 
@@ -67,6 +68,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         self.logger = logger
         self.rules = try CompiledRules(rules)
         evaluator = AlertEvaluator(rules: rules, generatorURL: options.generatorURL)
+        currentRules = rules
         history = AlertEventLog(dataDirectory: store.config.dataDirectory)
     }
 
@@ -101,6 +103,13 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         evaluatorLock.lock()
         defer { evaluatorLock.unlock() }
         return evaluator.snapshot()
+    }
+
+    /// The rules in effect (the report draws their thresholds).
+    public var ruleSet: RuleSet {
+        evaluatorLock.lock()
+        defer { evaluatorLock.unlock() }
+        return currentRules
     }
 
     /// Blocks until everything queued so far has been scored (tests and shutdown).
@@ -178,6 +187,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         groupIndex.removeAll()
         evaluatorLock.lock()
         evaluator.replaceRules(set)
+        currentRules = set
         evaluatorLock.unlock()
         metrics.ruleReloads.increment()
         logger.info("rules loaded", metadata: ["rules": "\(set.rules.count)"])
