@@ -98,7 +98,8 @@ public final class AlertEventLog: @unchecked Sendable {
         defer { lock.unlock() }
         let created = !FileManager.default.fileExists(atPath: path)
         if created { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        // Read-write (not write-only) so the last byte can be checked for a torn line.
+        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw AlertEventLogError("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         // A torn line from an earlier crash must not glue itself onto this record.
