@@ -195,7 +195,7 @@ struct PanelBuilder {
                         eventFrom: Int64, eventTo: Int64) throws -> [ExportSeriesRef] {
         let ruleFilters = try (rule(ruleName)?.selectors ?? []).map { try SeriesFilter($0.matchers) }
         // Groups are meant to be tens of series; the cap bounds a report over a huge group.
-        let members = Array(reader.members(of: group, filters: [ruleFilters, filters]).prefix(2000))
+        let members = Array(reader.members(of: group, filters: [ruleFilters, filters]).prefix(1000))
         let points = try reader.points(members, from: from, to: to)
         let score = points.map { Deviation.score($0, eventFrom: eventFrom, eventTo: eventTo) }
         return members.indices.sorted { (score[$0], members[$1].selector) > (score[$1], members[$0].selector) }.map { members[$0] }

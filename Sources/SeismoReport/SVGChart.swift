@@ -106,7 +106,7 @@ struct SVGChart {
             // A label centred on a tick near the right edge would be cut off by the frame.
             let anchor = at > width - right - 28 ? "end" : "middle"
             out += "<line x1=\"\(px)\" x2=\"\(px)\" y1=\"\(n(height - bottom))\" y2=\"\(n(height - bottom + 4))\" stroke=\"#888\"/>"
-            out += "<text x=\"\(px)\" y=\"\(n(height - 6))\" text-anchor=\"\(anchor)\">\(Format.clock(t, withSeconds: step < 60))</text>"
+            out += "<text x=\"\(px)\" y=\"\(n(height - 6))\" text-anchor=\"\(anchor)\">\(step >= 86400 ? Format.day(t) : Format.clock(t, withSeconds: step < 60))</text>"
         }
         return out + "</g>"
     }

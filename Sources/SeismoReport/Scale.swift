@@ -96,6 +96,14 @@ enum Format {
                            : String(format: "%02d:%02d", parts.tm_hour, parts.tm_min)
     }
 
+    /// UTC month and day for ticks a day or more apart: 12-01.
+    static func day(_ second: Int64) -> String {
+        var t = time_t(second)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%02d-%02d", parts.tm_mon + 1, parts.tm_mday)
+    }
+
     /// Full UTC time for tables: 2026-12-01 03:14:15Z.
     static func timestamp(_ second: Int64) -> String {
         var t = time_t(second)

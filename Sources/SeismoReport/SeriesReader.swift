@@ -18,9 +18,13 @@ final class SeriesReader {
     }
 
     /// Samples of each series in [from, to] (seconds); stale markers become NaN (a break).
-    func points(_ series: [ExportSeriesRef], from: Int64, to: Int64) throws -> [[(second: Int64, value: Double)]] {
-        var out = Array(repeating: [(second: Int64, value: Double)](), count: series.count)
-        guard !series.isEmpty, to >= from else { return out }
+    /// Over long ranges each of about `maxBuckets` time buckets keeps its minimum and
+    /// maximum only, so a report over a month holds thousands of points per series, not
+    /// millions, and still shows every spike.
+    func points(_ series: [ExportSeriesRef], from: Int64, to: Int64, maxBuckets: Int64 = 2000)
+        throws -> [[(second: Int64, value: Double)]] {
+        guard !series.isEmpty, to >= from else { return Array(repeating: [], count: series.count) }
+        var reducers = Array(repeating: MinMaxReducer(bucket: max(1, (to - from + 1) / maxBuckets)), count: series.count)
         let buffers = WindowBuffers(columns: series.count, capacityRows: Int(min(Int64(windowRows), to - from + 1)))
         var start = from
         while start <= to {
@@ -31,12 +35,15 @@ final class SeriesReader {
                 let values = buffers.values(k), presence = buffers.presence(k)
                 for r in 0..<rows where presence[r] != 0 {
                     let bits = values[r]
-                    out[k].append((start + Int64(r), bits == staleMarkerBits ? .nan : Double(bitPattern: bits)))
+                    reducers[k].add(start + Int64(r), bits == staleMarkerBits ? .nan : Double(bitPattern: bits))
                 }
             }
             start += Int64(rows)
         }
-        return out
+        return reducers.map { r in
+            var r = r
+            return r.finish()
+        }
     }
 
     /// The series with exactly these labels (empty values mean "label absent", as in Prometheus).
@@ -82,6 +89,48 @@ final class SeriesReader {
 
     private func value(_ ref: ExportSeriesRef, _ name: String) -> String? {
         ref.labels.first { $0.name == name }?.value
+    }
+}
+
+/// Keeps each time bucket's minimum and maximum sample, in time order; a NaN (stale
+/// marker) closes the bucket and is kept as the line break it stands for.
+struct MinMaxReducer {
+    let bucket: Int64
+    private var out: [(second: Int64, value: Double)] = []
+    private var current = Int64.min
+    private var lo: (second: Int64, value: Double)?
+    private var hi: (second: Int64, value: Double)?
+
+    init(bucket: Int64) { self.bucket = bucket }
+
+    mutating func add(_ second: Int64, _ value: Double) {
+        if bucket == 1 {
+            out.append((second, value))
+            return
+        }
+        guard value.isFinite else {
+            flush()
+            out.append((second, value))
+            return
+        }
+        let b = second.floorDiv(bucket)
+        if b != current { flush(); current = b }
+        if lo == nil || value < lo!.value { lo = (second, value) }
+        if hi == nil || value > hi!.value { hi = (second, value) }
+    }
+
+    private mutating func flush() {
+        if let a = lo, let b = hi {
+            if a.second == b.second { out.append(a) } else if a.second < b.second { out += [a, b] } else { out += [b, a] }
+        }
+        lo = nil
+        hi = nil
+        current = .min
+    }
+
+    mutating func finish() -> [(second: Int64, value: Double)] {
+        flush()
+        return out
     }
 }
 

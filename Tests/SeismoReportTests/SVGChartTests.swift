@@ -63,3 +63,23 @@ private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file
     XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
     for (p, q) in zip(a, b) { XCTAssertEqual(p, q, accuracy: accuracy, file: file, line: line) }
 }
+
+final class SeriesReaderTests: XCTestCase {
+    func testLongRangesAreReducedToBucketMinMaxKeepingSpikesAndBreaks() throws {
+        let session = FakeSession()
+        var cells: [Int64: Double] = [:]
+        for t in Int64(0)..<200_000 { cells[t] = 5 }
+        cells[123_457] = 900
+        cells[150_000] = Double(bitPattern: 0x7ff0_0000_0000_0002)  // stale marker
+        session.add(["__name__": "m"], cells)
+        let reader = SeriesReader(session: session)
+        reader.windowRows = 7000
+        let points = try reader.points(reader.catalog, from: 0, to: 199_999)[0]
+        XCTAssertLessThan(points.count, 4100)
+        XCTAssertTrue(points.contains { $0.second == 123_457 && $0.value == 900 })
+        XCTAssertTrue(points.contains { $0.second == 150_000 && $0.value.isNaN })
+        XCTAssertEqual(points.map(\.second), points.map(\.second).sorted())
+        // Short ranges keep every sample.
+        XCTAssertEqual(try reader.points(reader.catalog, from: 10, to: 1009)[0].count, 1000)
+    }
+}
