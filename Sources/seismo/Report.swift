@@ -18,7 +18,7 @@ struct ReportCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Data directory. (default: ./data)")
+    @Option(help: "Data directory.")
     var data: String = "./data"
 
     @Option(help: "First second (RFC 3339 or Unix seconds). (default: first second with data)")
@@ -33,10 +33,10 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Rules file: draws each rule's threshold and picks group members by its selectors.")
     var rules: String?
 
-    @Option(help: "Context shown before and after each event, e.g. 5m. (default: 5m)")
+    @Option(help: "Context shown before and after each event, e.g. 5m.")
     var pad: String = "5m"
 
-    @Option(help: "Output HTML file, or - for stdout. (default: report.html)")
+    @Option(help: "Output HTML file, or - for stdout.")
     var output: String = "report.html"
 
     func run() throws {
