@@ -11,56 +11,100 @@
 /// with a noisy-OR, `1 - Π(1 - sᵢ)`; everybody else contributes nothing.
 /// So one member at 0.7 gives 0.7, two give 0.91, three give 0.973.
 ///
-/// Cost: O(members) per update (a scan); groups are expected to be small
-/// (tens of series). Memory: two arrays of `memberCount` entries.
+/// Cost: O(1) per update. The noisy-OR is kept as a running sum of
+/// `log(1 - sᵢ)`, filed into one bucket per second of the age window, so that
+/// expiry drops a whole second's contributions at once when time advances
+/// (O(window) once per new second, not per update). The built-in rule groups
+/// every series of an instance, which is thousands of members; a scan per
+/// update would cost more than the detectors themselves.
+/// Memory: 16 bytes per member plus 8 bytes per second of the window.
 public struct GroupScorer: Sendable {
     public let contributionFloor: Double
     public let maxAgeSeconds: Int64
-    private var scores: [Double]
-    private var seconds: [Int64]
+    /// Per member: its current `log(1 - s)` (0 when below the floor) and the second it was set.
+    private var contribution: [Double] = []
+    private var seconds: [Int64] = []
+    /// `buckets[t mod window]` sums the contributions set at second `t`, for the
+    /// seconds in [newest - maxAgeSeconds, newest]; `total` is their sum.
+    private var buckets: [Double]
+    private var total = 0.0
     private var newest: Int64 = .min
 
     /// - Parameters:
-    ///   - memberCount: members are addressed as `0..<memberCount`.
+    ///   - memberCount: members are addressed as `0..<memberCount`; more join with `addMember()`.
     ///   - contributionFloor: scores below this are treated as quiet (0).
     ///   - maxAgeSeconds: a member's score expires this long after it was set.
-    public init(memberCount: Int, contributionFloor: Double = 0.5, maxAgeSeconds: Int64 = 60) {
-        precondition(memberCount > 0, "a group needs at least one member")
+    public init(memberCount: Int = 0, contributionFloor: Double = 0.5, maxAgeSeconds: Int64 = 60) {
+        precondition(memberCount >= 0, "member count cannot be negative")
+        precondition(maxAgeSeconds >= 0 && maxAgeSeconds < 86_400, "max age must be within a day")
         self.contributionFloor = contributionFloor
         self.maxAgeSeconds = maxAgeSeconds
-        scores = Array(repeating: 0, count: memberCount)
+        contribution = Array(repeating: 0, count: memberCount)
         seconds = Array(repeating: .min, count: memberCount)
+        buckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
     }
 
-    public var memberCount: Int { scores.count }
+    public var memberCount: Int { seconds.count }
 
     /// Adds a member (a series seen for the first time) and returns its index.
     public mutating func addMember() -> Int {
-        scores.append(0)
+        contribution.append(0)
         seconds.append(.min)
-        return scores.count - 1
+        return seconds.count - 1
     }
 
     /// Records `score` for `member` at `second` and returns the group score now.
     /// Out-of-range scores are clamped to [0, 1]; NaN counts as 0.
     public mutating func update(member: Int, second: Int64, score: Double) -> Double {
-        precondition(member >= 0 && member < scores.count, "member index out of range")
-        scores[member] = score.isNaN ? 0 : min(max(score, 0), 1)
+        precondition(member >= 0 && member < seconds.count, "member index out of range")
+        if second > newest { advance(to: second) }
+        // Take the member's previous score out, unless it has expired already (its
+        // bucket may since have been cleared and reused).
+        let previous = seconds[member]
+        if inWindow(previous) {
+            buckets[bucket(previous)] -= contribution[member]
+            total -= contribution[member]
+        }
+        let s = score.isNaN ? 0 : min(max(score, 0), 1)
+        // Clamping keeps a score of exactly 1 from producing log(0) = -infinity.
+        let c = s >= contributionFloor ? DetectMath.log(1 - min(s, 1 - 1e-12)) : 0
+        contribution[member] = c
         seconds[member] = second
-        if second > newest { newest = second }
+        if inWindow(second) {
+            buckets[bucket(second)] += c
+            total += c
+        }
         return current()
     }
 
     /// The group score at the newest second seen, without recording anything.
     public func current() -> Double {
-        // Sum of -log(1 - s) is the noisy-OR in log space; clamping keeps a
-        // score of exactly 1 from producing infinity.
-        var logQuiet = 0.0
-        for i in 0..<scores.count {
-            let s = scores[i]
-            guard s >= contributionFloor, newest &- seconds[i] <= maxAgeSeconds else { continue }
-            logQuiet += DetectMath.log(1 - min(s, 1 - 1e-12))
+        // Rounding in the running sum can leave a residue just above 0.
+        1 - DetectMath.exp(min(total, 0))
+    }
+
+    private func inWindow(_ t: Int64) -> Bool {
+        t != .min && t <= newest && newest &- t <= maxAgeSeconds
+    }
+
+    private func bucket(_ t: Int64) -> Int {
+        let w = Int64(buckets.count)
+        return Int(((t % w) + w) % w)
+    }
+
+    /// Moves the newest second forward, dropping the seconds that leave the window.
+    private mutating func advance(to second: Int64) {
+        if newest == .min || second &- newest >= Int64(buckets.count) {
+            for i in buckets.indices { buckets[i] = 0 }
+        } else {
+            var t = newest + 1
+            while t <= second {
+                buckets[bucket(t)] = 0
+                t += 1
+            }
         }
-        return 1 - DetectMath.exp(logQuiet)
+        newest = second
+        // Re-summing once per new second keeps rounding drift from accumulating.
+        total = buckets.reduce(0, +)
     }
 }

@@ -10,6 +10,7 @@
 /// `clip` scales away, so an anomaly (a memory ramp to an OOM kill) does not inflate
 /// the scale and hide the next one, while a lasting level shift is still learnt
 /// (d then grows by a few percent per sample until the new level is normal).
+/// During the warm-up m and d are plain running averages, unclipped.
 extension SeriesDetector {
     /// Huber clip of the baseline's updates, in scales.
     @usableFromInline static let baselineClip = 3.5
@@ -25,12 +26,21 @@ extension SeriesDetector {
         if x > high { high = x }
         let floor = Double(p.relativeScaleFloor) * max(abs(mean), high - low, 1e-9)
         let z = abs(x - mean) / max(deviation, floor)
+        if count <= p.baselineWarmup {
+            // Warm-up: plain running averages, unclipped. Clipping against a scale that
+            // has not been learnt yet (it starts at 0, so at the floor) would let it
+            // grow only a few percent per sample, and a series that starts flat and then
+            // wiggles normally would score ~1 for minutes after the warm-up.
+            let delta = x - mean
+            mean += delta / Double(count)
+            deviation += (abs(delta) - deviation) / Double(count - 1)
+            return nil
+        }
         let alpha = Double(p.baselineAlpha)
         let limit = Self.baselineClip * max(deviation, floor)
         let delta = min(max(x - mean, -limit), limit)
         deviation += alpha * (abs(delta) - deviation)
         mean += alpha * delta
-        guard count > p.baselineWarmup else { return nil }
         let z2 = z * z
         return z2 / (z2 + Double(p.baselineHalfZSquared))
     }

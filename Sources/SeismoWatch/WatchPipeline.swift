@@ -251,10 +251,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }
-            // The group's first member takes the scorer's initial slot; later ones are added.
-            let member = groups[g].memberCount == 1 && groups[g].scorer.memberCount == 1 && !groups[g].hasFirstMember
-                ? 0 : groups[g].scorer.addMember()
-            groups[g].hasFirstMember = true
+            let member = groups[g].scorer.addMember()
             let detector = SeriesDetector(kind: rule.detector, isCounter: isCounter(name))
             watches.append(.init(rule: r, group: g, member: member, detector: detector))
         }
@@ -287,7 +284,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             scoreBatch.timestamps.append(g.second * 1000)
             scoreBatch.valueBits.append(g.score.bitPattern)
         }
-        let top = store.labels(ofSeries: g.topSeries)
+        let top = g.topLabels(store)
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
                                         topSeries: top, value: g.topValue, now: Date())
