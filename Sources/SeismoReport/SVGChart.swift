@@ -76,7 +76,7 @@ struct SVGChart {
     /// Distinct per chart so several charts on one page do not share a clip path.
     private var clipID: String {
         var h: UInt64 = 1469598103934665603
-        for b in "\(title)|\(from)|\(to)|\(height)".utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        for b in "\(title)|\(from)|\(to)|\(height)|\(lines.map(\.label))".utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
         return String(h, radix: 36)
     }
 
