@@ -36,7 +36,13 @@ extension SeriesDetector {
             deviation += (abs(delta) - deviation) / Double(count - 1)
             return nil
         }
-        let alpha = Double(p.baselineAlpha)
+        // A sample beyond the clip also learns at a quarter of the rate. Clipping alone
+        // was not enough for repeated anomalies: a 20 s ramp to an OOM kill moved the
+        // mean up by 20 clipped steps, the displaced mean then kept every normal sample
+        // after the kill "far away", and the scale ratcheted up cycle after cycle until
+        // the third ramp went unseen. A lasting level shift is still learnt, in about
+        // three minutes at one sample per second instead of one.
+        let alpha = Double(p.baselineAlpha) * (z > Self.baselineClip ? 0.25 : 1)
         let limit = Self.baselineClip * max(deviation, floor)
         let delta = min(max(x - mean, -limit), limit)
         deviation += alpha * (abs(delta) - deviation)
