@@ -59,6 +59,7 @@ rules:
     for: 30s
     resolve: {below: 0.7, for: 120s}
     group_by: [instance]
+    group_score: count
     labels: {severity: warning}
 """
 

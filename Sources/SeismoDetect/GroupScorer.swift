@@ -17,8 +17,24 @@
 /// (O(window) once per new second, not per update). The built-in rule groups
 /// every series of an instance, which is thousands of members; a scan per
 /// update would cost more than the detectors themselves.
-/// Memory: 16 bytes per member plus 8 bytes per second of the window.
+/// Memory: 16 bytes per member plus 12 bytes per second of the window.
+///
+/// That is the `.noisyOr` combination; `.count` (see `Combination`) scores how
+/// unusual the number of members at or above the floor is, for large groups.
 public struct GroupScorer: Sendable {
+    /// How member scores become the group score.
+    public enum Combination: String, Sendable, CaseIterable {
+        /// `1 - Π(1 - sᵢ)` over the members at or above the floor: for small groups
+        /// of related series (a pod's memory, page faults, GC time), where any one
+        /// clearly anomalous member is news.
+        case noisyOr = "noisy_or"
+        /// How unusual the *number* of members at or above the floor is, against this
+        /// group's own history: for large groups (every series of an instance), where
+        /// a few members are always anomalous somewhere and a noisy-OR would sit at 1.
+        case count
+    }
+
+    public let combination: Combination
     public let contributionFloor: Double
     public let maxAgeSeconds: Int64
     /// Per member: its current `log(1 - s)` (0 when below the floor) and the second it was set.
@@ -28,20 +44,35 @@ public struct GroupScorer: Sendable {
     /// seconds in [newest - maxAgeSeconds, newest]; `total` is their sum.
     private var buckets: [Double]
     private var total = 0.0
+    /// The same bookkeeping for the number of members at or above the floor.
+    private var countBuckets: [Int32]
+    private var count = 0
     private var newest: Int64 = .min
+    /// `.count` only: the group's usual count and its spread, learnt once per second.
+    private var usualCount = 0.0
+    private var countSpread = 0.0
+    private var secondsLearnt = 0
+
+    /// Seconds of history the `.count` combination learns before it scores (members
+    /// leave their own warm-up together at start-up, which must not look anomalous).
+    public static let countWarmupSeconds = 120
 
     /// - Parameters:
     ///   - memberCount: members are addressed as `0..<memberCount`; more join with `addMember()`.
     ///   - contributionFloor: scores below this are treated as quiet (0).
     ///   - maxAgeSeconds: a member's score expires this long after it was set.
-    public init(memberCount: Int = 0, contributionFloor: Double = 0.5, maxAgeSeconds: Int64 = 60) {
+    ///   - combination: how member scores combine (see `Combination`).
+    public init(memberCount: Int = 0, contributionFloor: Double = 0.5, maxAgeSeconds: Int64 = 60,
+                combination: Combination = .noisyOr) {
         precondition(memberCount >= 0, "member count cannot be negative")
         precondition(maxAgeSeconds >= 0 && maxAgeSeconds < 86_400, "max age must be within a day")
+        self.combination = combination
         self.contributionFloor = contributionFloor
         self.maxAgeSeconds = maxAgeSeconds
         contribution = Array(repeating: 0, count: memberCount)
         seconds = Array(repeating: .min, count: memberCount)
         buckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
+        countBuckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
     }
 
     public var memberCount: Int { seconds.count }
@@ -64,6 +95,10 @@ public struct GroupScorer: Sendable {
         if inWindow(previous) {
             buckets[bucket(previous)] -= contribution[member]
             total -= contribution[member]
+            if contribution[member] < 0 {
+                countBuckets[bucket(previous)] -= 1
+                count -= 1
+            }
         }
         let s = score.isNaN ? 0 : min(max(score, 0), 1)
         // Clamping keeps a score of exactly 1 from producing log(0) = -infinity.
@@ -73,14 +108,58 @@ public struct GroupScorer: Sendable {
         if inWindow(second) {
             buckets[bucket(second)] += c
             total += c
+            if c < 0 {
+                countBuckets[bucket(second)] += 1
+                count += 1
+            }
         }
         return current()
     }
 
     /// The group score at the newest second seen, without recording anything.
     public func current() -> Double {
-        // Rounding in the running sum can leave a residue just above 0.
-        1 - DetectMath.exp(min(total, 0))
+        switch combination {
+        case .noisyOr:
+            // Rounding in the running sum can leave a residue just above 0.
+            return 1 - DetectMath.exp(min(total, 0))
+        case .count:
+            return countScore(count)
+        }
+    }
+
+    /// Members at or above the floor now (fresh ones only).
+    public var anomalousMembers: Int { count }
+
+    /// `1 - 2·Q(z)` for `z = (k - usual) / spread`, 0 when k is not above the usual
+    /// count: so z = 2.58 scores 0.99 and z = 3.3 scores 0.999. The spread is floored
+    /// (√0.1) so that in a group where nothing is ever anomalous one member is news
+    /// (0.9986) and two are more (≈ 1).
+    private func countScore(_ k: Int) -> Double {
+        guard secondsLearnt >= Self.countWarmupSeconds, k > 0 else { return 0 }
+        let spread = DetectMath.sqrt(max(countSpread, usualCount, 0.1))
+        let z = (Double(k) - usualCount) / spread
+        return z <= 0 ? 0 : 1 - 2 * DetectMath.normalTail(z)
+    }
+
+    /// Learns the count of the second that just ended.
+    ///
+    /// After the warm-up the usual count moves up slowly (time constant 30 min) and
+    /// down fast (2 min), so it tracks a low quantile: anomalies that recur every
+    /// minute or so (an OOM loop) do not become "usual". The spread is the EW mean
+    /// square distance from it (10 min), each term capped at 16 times the current
+    /// spread so one burst cannot blow it up.
+    private mutating func learnCount(_ k: Int) {
+        let x = Double(k)
+        secondsLearnt += 1
+        if secondsLearnt <= Self.countWarmupSeconds {
+            let n = Double(secondsLearnt)
+            usualCount += (x - usualCount) / n
+            countSpread += ((x - usualCount) * (x - usualCount) - countSpread) / n
+            return
+        }
+        let d2 = min((x - usualCount) * (x - usualCount), 16 * max(countSpread, usualCount, 0.1))
+        countSpread += (d2 - countSpread) / 600
+        usualCount += (x - usualCount) / (x > usualCount ? 1800 : 120)
     }
 
     private func inWindow(_ t: Int64) -> Bool {
@@ -94,17 +173,23 @@ public struct GroupScorer: Sendable {
 
     /// Moves the newest second forward, dropping the seconds that leave the window.
     private mutating func advance(to second: Int64) {
+        if combination == .count && newest != .min { learnCount(count) }
         if newest == .min || second &- newest >= Int64(buckets.count) {
-            for i in buckets.indices { buckets[i] = 0 }
+            for i in buckets.indices {
+                buckets[i] = 0
+                countBuckets[i] = 0
+            }
         } else {
             var t = newest + 1
             while t <= second {
                 buckets[bucket(t)] = 0
+                countBuckets[bucket(t)] = 0
                 t += 1
             }
         }
         newest = second
         // Re-summing once per new second keeps rounding drift from accumulating.
         total = buckets.reduce(0, +)
+        count = countBuckets.reduce(0) { $0 + Int($1) }
     }
 }

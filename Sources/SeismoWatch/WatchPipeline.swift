@@ -247,7 +247,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g = existing
             } else {
                 g = groups.count
-                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels))
+                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore))
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }

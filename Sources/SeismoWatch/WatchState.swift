@@ -21,7 +21,7 @@ final class WatchGroup {
     let rule: Int
     let labels: [(name: String, value: String)]
     /// Members are numbered in the order they join; the scorer keys on that number.
-    var scorer = GroupScorer()
+    var scorer: GroupScorer
     var second: Int64 = .min
     var score = 0.0
     var topSeries: UInt32 = 0
@@ -34,8 +34,9 @@ final class WatchGroup {
     /// Stored score series for this group (`seismo:score{rule=…, <group_by labels>}`).
     let scoreKey: [UInt8]
 
-    init(rule: Int, ruleName: String, labels: [(name: String, value: String)]) {
+    init(rule: Int, ruleName: String, labels: [(name: String, value: String)], combination: GroupScorer.Combination) {
         self.rule = rule
+        scorer = GroupScorer(combination: combination)
         self.labels = labels
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
     }

@@ -74,7 +74,65 @@ final class GroupScorerTests: XCTestCase {
                     quiet *= 1 - min(score[i], 1 - 1e-12)
                 }
                 XCTAssertEqual(got, 1 - quiet, accuracy: 1e-9, "trial \(trial) step \(step)")
+                let counted = (0..<members).filter { score[$0] >= 0.5 && at[$0] != .min && newest - at[$0] <= maxAge && at[$0] <= newest }.count
+                XCTAssertEqual(g.anomalousMembers, counted, "trial \(trial) step \(step)")
             }
+        }
+    }
+}
+
+/// The `.count` combination, for groups of thousands (the built-in rule's instance groups).
+final class GroupCountScorerTests: XCTestCase {
+    /// A quiet node: 1000 members, each anomalous (0.95) 0.5 % of the seconds at random,
+    /// as node_exporter's sporadic series are. The noisy-OR sits near 1; the count
+    /// combination stays below a 0.99 rule for 30 s at a time, and mostly far below it.
+    func testBackgroundAnomaliesInALargeGroupStayQuiet() {
+        var rng = SplitMix(seed: 7)
+        var count = GroupScorer(memberCount: 1000, combination: .count)
+        var noisy = GroupScorer(memberCount: 1000)
+        var longestAbove = 0, run = 0, noisyHigh = 0, seconds = 0
+        for t in Int64(0)..<1200 {
+            var c = 0.0, n = 0.0
+            for m in 0..<1000 {
+                let s = rng.next() % 200 == 0 ? 0.95 : 0.1
+                c = count.update(member: m, second: t, score: s)
+                n = noisy.update(member: m, second: t, score: s)
+            }
+            guard t >= Int64(GroupScorer.countWarmupSeconds) else { continue }
+            seconds += 1
+            if n >= 0.99 { noisyHigh += 1 }
+            run = c >= 0.99 ? run + 1 : 0
+            longestAbove = max(longestAbove, run)
+        }
+        XCTAssertGreaterThan(Double(noisyHigh) / Double(seconds), 0.9, "the noisy-OR saturates on a large group")
+        XCTAssertLessThan(longestAbove, 30, "count score stayed ≥ 0.99 for \(longestAbove) s")
+    }
+
+    func testManyMembersAtOnceScoreHigh() {
+        var rng = SplitMix(seed: 8)
+        var g = GroupScorer(memberCount: 1000, combination: .count)
+        var last = 0.0
+        for t in Int64(0)..<600 {
+            let incident = t >= 590
+            for m in 0..<1000 {
+                let s = (incident && m < 60) || rng.next() % 200 == 0 ? 0.95 : 0.1
+                last = g.update(member: m, second: t, score: s)
+            }
+            if t == 589 { XCTAssertLessThan(last, 0.99) }
+        }
+        XCTAssertGreaterThan(last, 0.999, "60 of 1000 members anomalous at once")
+    }
+
+    func testOneMemberIsNewsInAGroupWhereNothingIsEverAnomalous() {
+        var g = GroupScorer(memberCount: 6, combination: .count)
+        for t in Int64(0)..<300 { for m in 0..<6 { _ = g.update(member: m, second: t, score: 0.05) } }
+        XCTAssertGreaterThan(g.update(member: 0, second: 300, score: 0.97), 0.99)
+    }
+
+    func testNothingScoresDuringTheGroupWarmUp() {
+        var g = GroupScorer(memberCount: 10, combination: .count)
+        for t in Int64(0)..<Int64(GroupScorer.countWarmupSeconds) {
+            for m in 0..<10 { XCTAssertEqual(g.update(member: m, second: t, score: t > 30 ? 0.99 : 0), 0) }
         }
     }
 }
