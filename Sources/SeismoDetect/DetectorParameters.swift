@@ -77,7 +77,7 @@ public struct DetectorParameters: Sendable, Equatable {
         baselineAlpha: Double = 0.02, baselineWarmup: Int = 30, baselineHalfScoreZ: Double = 6,
         relativeScaleFloor: Double = 1e-3,
         slowAlpha: Double = 0.008, diffAlpha: Double = 0.1, fastAlpha: Double = 0.2,
-        diffWeight: Double = 0.5, shiftWeight: Double = 1.5, rawHalfZ: Double = 8,
+        diffWeight: Double = 0.5, shiftWeight: Double = 1.0, rawHalfZ: Double = 8,
         shortAlpha: Double = 0.3, longAlpha: Double = 0.002, likelihoodEpsilon: Double = 1e-4,
         rangeFloor: Double = 0.005, levelFloor: Double = 1e-4, minimumScoreVariance: Double = 1e-6,
         extremeZ: Double = 15, adaptiveWarmup: Int = 50,
