@@ -48,7 +48,7 @@ extension SeriesDetector {
         let residual = x - (mean + Double(season.offset(bin)))
         let seasonScale = Double(seasonDeviation)
         var levelFeature = level
-        if seasonDays >= p.seasonReadyDays, seasonScale < Double(p.seasonRatio) * deviation {
+        if seasonDays >= seasonReadyDays, seasonScale < Double(p.seasonRatio) * deviation {
             levelFeature = abs(residual) / max(seasonScale, floor)
         }
         let jump = abs(x - previous) / max(diffDeviation, floor)

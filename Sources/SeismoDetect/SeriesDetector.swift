@@ -9,9 +9,12 @@ public struct SeriesDetector: Sendable {
     public let kind: DetectorKind
     public let isCounter: Bool
     /// Adaptive: UTC midnights crossed so far (saturating); the daily profile
-    /// is trusted once it reaches `p.seasonReadyDays`. Sits in the padding
+    /// is trusted once it reaches `seasonReadyDays`. Sits in the padding
     /// after the two flags, so it costs no bytes.
     @usableFromInline var seasonDays: UInt8 = 0
+    /// DetectorParameters.seasonReadyDays; kept out of PackedParameters, where
+    /// one byte would cost eight of padding.
+    @usableFromInline let seasonReadyDays: UInt8
     @usableFromInline var p: PackedParameters
 
     /// Last accepted second; `.min` before the first sample.
@@ -47,6 +50,7 @@ public struct SeriesDetector: Sendable {
         self.kind = kind
         self.isCounter = isCounter
         self.p = PackedParameters(parameters)
+        self.seasonReadyDays = UInt8(clamping: parameters.seasonReadyDays)
     }
 
     /// Feeds the value of `second` (strictly increasing; gaps are missing seconds).
@@ -105,7 +109,6 @@ struct PackedParameters: Sendable {
     @usableFromInline var baselineWarmup: Int32
     @usableFromInline var adaptiveWarmup: Int32
     @usableFromInline var refractorySamples: Int32
-    @usableFromInline var seasonReadyDays: UInt8
 
     @usableFromInline
     init(_ q: DetectorParameters) {
@@ -134,6 +137,5 @@ struct PackedParameters: Sendable {
         baselineWarmup = Int32(clamping: q.baselineWarmup)
         adaptiveWarmup = Int32(clamping: q.adaptiveWarmup)
         refractorySamples = Int32(clamping: q.refractorySamples)
-        seasonReadyDays = UInt8(clamping: q.seasonReadyDays)
     }
 }
