@@ -15,7 +15,8 @@ struct Serve: AsyncParsableCommand {
         Every setting has a default; a YAML file (--config) can set any of them and flags \
         override the file. On SIGTERM or SIGINT the server stops accepting, finishes \
         in-flight writes and seals the head into Parquet, so a stopped data directory is a \
-        complete dataset.
+        complete dataset. SIGHUP re-reads the alert rules and the TLS certificate, key and \
+        client CA; a file that does not load is logged and the running one kept.
         """
     )
 
@@ -105,15 +106,17 @@ struct Serve: AsyncParsableCommand {
              .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
         MetricsSystem.bootstrap(factory)
 
+        // One SIGHUP handler for every reload (rules, TLS files), so they never race.
+        // TLS files load before the store opens: a bad certificate fails at once, not
+        // after a long WAL replay.
+        let hangup = HangupSignal()
+        let tls = try startTLS(server.tls, hangup: hangup, logger: logger)
         let theStore: Store
         do {
             theStore = try Store(config: store, logger: logger)
         } catch {
             throw ValidationError("cannot open data directory \(store.dataDirectory): \(error)")
         }
-        // One SIGHUP handler for every reload (rules, TLS files), so they never race.
-        let hangup = HangupSignal()
-        let tls = try startTLS(server.tls, hangup: hangup, logger: logger)
         let detection = try resolveDetection(file: file, server: server)
         let watch = try detection.map { try DetectionSetup.start(detection: $0, store: theStore, logger: logger, hangup: hangup) }
         let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger, watch: watch?.pipeline, tls: tls)

@@ -6,7 +6,7 @@ the root, and a second, unrelated CA with a client certificate of its own.
 
 - HTTPS handshake and remote-write POST with the CA; a client that does not trust the
   CA fails to verify the server; plain HTTP to the TLS port gets a readable 400 and
-  breaks nothing; TLS 1.1 is refused.
+  breaks nothing; TLS 1.1 is refused; stalled handshakes are closed after 10 s.
 - client_auth require: no client certificate or one from another CA → refused; the
   right one → in. client_auth optional: no certificate → in, a foreign one → refused.
 - Prometheus remote_write and remote_read over https with tls_config (CA, client cert)
@@ -30,9 +30,6 @@ import pytest
 
 import harness
 from harness import f64_bits
-
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
-
 
 # ----------------------------------------------------------------------------- test PKI
 
@@ -101,6 +98,8 @@ def leaf_der(pem_path):
 
 @pytest.fixture(scope="module")
 def pki():
+    if shutil.which("openssl") is None:
+        pytest.fail("the openssl CLI is not installed (Debian package openssl; scripts/setup installs it)")
     d = harness.mkdtemp("tls-pki")
     p = PKI(d)
     p.root("root", "Seismo Test Root CA")
@@ -270,6 +269,28 @@ def test_optional_client_certificate_from_flags(seismo_bin, stack, pki):
                        ctx=client_context(ca, pki.path("client.crt"), pki.path("client.key"))).status == 204
     # A certificate that is shown must verify, even when none is required.
     assert refused(client_context(ca, pki.path("stranger.crt"), pki.path("stranger.key")), seismo.port)
+
+
+def test_stalled_handshakes_are_closed(seismo_bin, stack, pki):
+    """A client that connects and sends nothing, or half a ClientHello, is closed after
+    the 10 s handshake timeout; meanwhile everyone else is served."""
+    ctx = client_context(pki.path("root.crt"))
+    seismo = TLSSeismo(stack, ctx, "--tls-cert-file", pki.path("server1.chain.crt"),
+                       "--tls-key-file", pki.path("server1.key")).start()
+    silent = socket.create_connection(("127.0.0.1", seismo.port), timeout=20)
+    partial = socket.create_connection(("127.0.0.1", seismo.port), timeout=20)
+    partial.sendall(b"\x16\x03\x01\x02\x00\x01")  # a handshake record header and one byte of it
+    t0 = time.monotonic()
+    assert seismo.post(write_body("while_stalled")).status == 204
+    try:
+        for s in (silent, partial):
+            assert s.recv(100) == b""  # the server closed it (a timeout here raises)
+    finally:
+        silent.close()
+        partial.close()
+    waited = time.monotonic() - t0
+    assert 8 <= waited <= 15, waited
+    assert harness.metric_sum(seismo.metrics(), "seismo_tls_handshake_failures_total", reason="timeout") == 2
 
 
 def test_bad_tls_settings_stop_startup(seismo_bin, stack, pki):
