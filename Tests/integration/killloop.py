@@ -212,8 +212,9 @@ def run(pb, kills: int = 20, jobs: int = 12, settle: float = 20.0, seed: int | N
         time.sleep(6)  # a shard still in backoff retries once more
         m = {k: remote_metric(prom_port, k) for k in (SENT, FAILED, RETRIED, DROPPED)}
         duration = t_end - t_start
-        rate = harness.prom_query(prom_port, f'sum(rate({SENT}{{remote_name="seismo"}}[1m]))', t_end)
-        peak = harness.prom_query(prom_port, f'max_over_time(sum(rate({SENT}{{remote_name="seismo"}}[1m]))[{int(duration)}s:5s])', t_end)
+        # Every prometheus-N job scrapes the same counter: one copy (max), not their sum.
+        rate = harness.prom_query(prom_port, f'max(rate({SENT}{{remote_name="seismo"}}[1m]))', t_end)
+        peak = harness.prom_query(prom_port, f'max_over_time(max(rate({SENT}{{remote_name="seismo"}}[1m]))[{int(duration)}s:5s])', t_end)
         result.update(duration_s=round(duration, 1), restarts=seismo.starts - 1,
                       killed_mid_seal=landed["seal"], killed_mid_truncation=landed["truncation"],
                       prom_sent=int(m[SENT]), prom_failed=int(m[FAILED]), prom_retried=int(m[RETRIED]),
