@@ -87,6 +87,21 @@ def test_disk_full_answers_5xx_keeps_running_and_recovers(seismo_bin, stack):
                 seal_failures = harness.metric_sum(seismo.metrics(), "seismo_seal_failures_total")
             assert seismo.proc.alive(), f"seismo died on a full disk; log:\n{seismo.proc.log_tail()}"
             step += 1
+        # New series on the full disk: their catalog records fail too and must not be lost
+        # or half-kept (the ids are already handed out in memory).
+        fill(filler + "2", leave=0)  # take what a failed seal gave back
+        for k in range(2):
+            # Enough new series that their catalog records outgrow a page's slack.
+            series = [([("__name__", "disk_full_new_series"), ("k", str(k)), ("n", f"{n:04d}-" + "x" * 40)],
+                       [(base_ms + (step - 1) * 2000 + k, f64_bits(k + n + 0.5))]) for n in range(300)]
+            r = seismo.post(harness.snappy_compress(harness.encode_write_request(series)))
+            # A few hundred bytes may still fit (a failed seal gives its space back).
+            assert r.status in (204, 500, 503), f"new series on a full disk: {r.status} {r.text[:300]}"
+            print(f"[disk-full] new series {k} on the full disk: {r.status}")
+            if r.status == 204:
+                exp.add_request(series)
+            else:
+                refused.append(series)
         acked_full = exp.count()
         print(f"\n[disk-full] {step} requests, {acked_full} samples acknowledged before the disk filled; "
               f"{len(refused)} refused; reasons: {sorted(reasons)}")
@@ -96,11 +111,25 @@ def test_disk_full_answers_5xx_keeps_running_and_recovers(seismo_bin, stack):
         failures = harness.metric_sum(m, "seismo_wal_failures_total")
         print(f"[disk-full] /metrics: seismo_wal_failures_total={failures:.0f} "
               f"seismo_seal_failures_total={harness.metric_sum(m, 'seismo_seal_failures_total'):.0f}")
+        answered_503 = harness.metric_sum(m, "seismo_http_requests_total", handler="write", code="503")
+        print(f"[disk-full] /metrics: seismo_http_requests_total{{handler=write,code=503}}={answered_503:.0f}")
         assert failures >= 1, "WAL write failures not counted in /metrics"
+        assert answered_503 >= len(refused), "503 answers not counted in /metrics"
         assert seal_failures >= 1, "no seal met the full disk"
         assert harness.http_ok(seismo.url + "/-/healthy") or harness.http_ok(seismo.url + "/-/ready")
+        # The refused catalog records wait for space; retrying them must not spin.
+        time.sleep(2)
+        again = harness.metric_sum(seismo.metrics(), "seismo_wal_failures_total")
+        print(f"[disk-full] idle on the full disk for 2 s: {again - failures:.0f} more commit failures")
+        assert again - failures <= 4, f"commit retries spin on a full disk: {again - failures:.0f} failures in 2 s"
 
-        # Crash on the full disk: nothing half-written may come back.
+        # A graceful stop on the full disk finishes (its final seal fails; the WAL keeps
+        # the data), and so does a crash: nothing half-written may come back.
+        t0 = time.monotonic()
+        rc = seismo.stop(timeout=30)
+        print(f"[disk-full] SIGTERM on the full disk: exit {rc} after {time.monotonic() - t0:.1f} s")
+        assert rc is not None, f"seismo did not stop on a full disk; log:\n{seismo.proc.log_tail()}"
+        seismo.start()
         seismo.kill9()
         log_mark = os.path.getsize(seismo.proc.log_path)
         seismo.start()
@@ -115,6 +144,7 @@ def test_disk_full_answers_5xx_keeps_running_and_recovers(seismo_bin, stack):
 
         # Space returns: the refused requests (as Prometheus retries them) and new ones land.
         os.unlink(filler)
+        os.unlink(filler + "2")
         for series in refused:
             r = seismo.post(harness.snappy_compress(harness.encode_write_request(series)))
             assert r.status == 204, f"after space returned: {r.status} {r.text[:300]}"
