@@ -12,7 +12,7 @@ import killloop
 
 def test_kill_loop_loses_nothing(pb, seismo_bin):
     seed = os.environ.get("SEISMO_KILL_LOOP_SEED")
-    r = killloop.run(pb, kills=int(os.environ.get("SEISMO_KILL_LOOP_KILLS", "3")), jobs=2, settle=10.0, head_window="20s",
+    r = killloop.run(pb, kills=int(os.environ.get("SEISMO_KILL_LOOP_KILLS", "3")), jobs=2, settle=5.0, head_window="20s",
                      seed=int(seed) if seed else None)
     assert not r["problems"], "\n".join(r["events"] + r["problems"])
     assert r["restarts"] == r["kills"]
