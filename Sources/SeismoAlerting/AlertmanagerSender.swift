@@ -64,6 +64,9 @@ final class AlertmanagerSender: @unchecked Sendable {
         droppedCounter = Counter(label: "seismo_alerts_dropped_total", dimensions: [("alertmanager", am)])
         queueGauge = Gauge(label: "seismo_alerts_queue_length", dimensions: [("alertmanager", am)])
         failedFactory = { Counter(label: "seismo_alerts_failed_total", dimensions: [("alertmanager", am), ("reason", $0)]) }
+        // The retried reasons exist from the start (at 0), so dashboards and rate()
+        // see the series before the first failure, not only after it.
+        for reason in ["network", "http_5xx"] { failedCounters[reason] = failedFactory(reason) }
     }
 
     func start() {
