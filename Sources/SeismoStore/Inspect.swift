@@ -29,7 +29,7 @@ public struct StoreInspection: Sendable {
         }
         var r = StoreInspection()
         let catalog = SeriesCatalog(path: directory.catalogPath)
-        if let problem = try catalog.load(truncateTornTail: false) { r.problems.append(problem) }
+        if let problem = try catalog.load() { r.problems.append(problem) }
         r.series = catalog.seriesCount
 
         var first = Int64.max
@@ -66,7 +66,7 @@ public struct StoreInspection: Sendable {
         let wal = WriteAheadLog(directory: directory.walDirectory, rotateBytes: Int.max)
         var cells = Set<UInt64>()
         let known = UInt32(catalog.seriesCount)
-        let problems = try wal.replay(repair: false) { id, ts, _ in
+        let problems = try wal.replay() { id, ts, _ in
             let second = floorDiv(ts, 1000)
             guard second >= sealedUntil, id < known else { return }
             if cells.insert(UInt64(id) << 32 | UInt64(UInt32(truncatingIfNeeded: second))).inserted {

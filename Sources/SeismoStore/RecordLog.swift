@@ -117,7 +117,8 @@ struct PayloadReader {
     }
 
     mutating func string() -> String? {
-        guard let n = uvarint(), let b = bytes(Int(n)) else { return nil }
+        // Compared as UInt64 first: a damaged length of 2^63 or more would trap in Int().
+        guard let n = uvarint(), n <= UInt64(raw.count - offset), let b = bytes(Int(n)) else { return nil }
         return String(decoding: b, as: UTF8.self)
     }
 }

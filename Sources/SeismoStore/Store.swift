@@ -84,7 +84,7 @@ public final class Store: @unchecked Sendable {
         for name in directory.removeTemporarySegments() {
             logger.warning("removed unfinished segment from an interrupted seal", metadata: ["store.segment": "\(name)"])
         }
-        if let problem = try catalog.load(truncateTornTail: true) {
+        if let problem = try catalog.load(quarantine: directory.quarantineDirectory) {
             logger.warning("series catalog: cut invalid tail", metadata: ["store.problem": "\(problem)"])
         }
         catalogFD = try FileIO.open(directory.catalogPath, flags: O_WRONLY | O_CREAT | O_APPEND)
@@ -97,7 +97,7 @@ public final class Store: @unchecked Sendable {
         var replayed = 0
         var unknown = 0
         let seriesCount = UInt32(catalog.seriesCount)
-        let problems = try wal.replay(repair: true) { id, ts, bits in
+        let problems = try wal.replay(quarantine: directory.quarantineDirectory) { id, ts, bits in
             let second = floorDiv(ts, 1000)
             guard second >= sealedUntil else { return }
             guard id < seriesCount else {

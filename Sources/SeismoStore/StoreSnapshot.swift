@@ -23,7 +23,7 @@ public final class StoreSnapshot: StoreWindowSession {
         }
         let catalog = SeriesCatalog(path: directory.catalogPath)
         var problems: [String] = []
-        if let p = try catalog.load(truncateTornTail: false) { problems.append(p) }
+        if let p = try catalog.load() { problems.append(p) }
         series = (0..<UInt32(catalog.seriesCount)).map { ExportSeriesRef(id: $0, labels: catalog.labels(of: $0)) }
         let sealedUntil = directory.sealedUntil()
         // The span only groups buffers; any value gives the same cells.
@@ -31,7 +31,7 @@ public final class StoreSnapshot: StoreWindowSession {
         let known = UInt32(catalog.seriesCount)
         let wal = WriteAheadLog(directory: directory.walDirectory, rotateBytes: Int.max)
         if FileIO.isDirectory(directory.walDirectory) {
-            let replay = try wal.replay(repair: false) { id, ts, bits in
+            let replay = try wal.replay() { id, ts, bits in
                 guard floorDiv(ts, 1000) >= sealedUntil, id < known else { return }
                 head.put(series: id, timestampMs: ts, valueBits: bits)
             }

@@ -47,47 +47,39 @@ final class WriteAheadLog {
         let path: String
         let offset: Int
         let reason: String
-        var description: String { "\(path) at offset \(offset): \(reason)" }
+        /// An incomplete last record of the newest file (a crash mid-append), not damage.
+        var tornTail = false
+        /// Where the unreadable bytes were copied before the file was cut (repair only).
+        var quarantinedTo: String?
+        var quarantineFailure: String?
+        var description: String {
+            "\(path) at offset \(offset): \(reason)" + (quarantinedTo.map { "; unreadable bytes kept in \($0)" } ?? "")
+                + (quarantineFailure.map { "; file left uncut, no copy could be kept: \($0)" } ?? "")
+        }
     }
 
-    /// Reads every WAL file in order and calls `sample` for each sample. A bad record
-    /// ends that file's replay: in the last file it is a torn tail and is cut off when
-    /// `repair` is set; earlier it is corruption and is reported (the rest of the file is
-    /// unreadable, later files still replay).
-    func replay(repair: Bool, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
+    /// Reads every WAL file in order and calls `sample` for each sample of its valid
+    /// prefix (see `parseFile`); a bad record ends that file's replay, later files still
+    /// replay. With `quarantine` set (server start) the file is then cut at the bad
+    /// record, so the problem is reported once and the file stays appendable-looking for
+    /// later tools; unless the bad part is only the torn tail of the newest file, the
+    /// bytes cut are first copied into that directory (storage-format §3.1).
+    func replay(quarantine: String? = nil, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
         var problems: [ReplayProblem] = []
         let list = Self.listFiles(directory)
         for (n, entry) in list.enumerated() {
             let bytes = try FileIO.readFile(entry.path)
-            var maxSecond = Int64.min
-            var malformedAt: Int?
-            var consumed = 0
-            let end = RecordLog.scan(bytes) { payload in
-                var r = PayloadReader(payload)
-                guard malformedAt == nil, r.u8() == Self.sampleRecord else {
-                    malformedAt = malformedAt ?? consumed
-                    return
-                }
-                while !r.isAtEnd {
-                    guard let id = r.uvarint(), let ts = r.u64(), let bits = r.u64() else {
-                        malformedAt = consumed
-                        return
-                    }
-                    let t = Int64(bitPattern: ts)
-                    maxSecond = max(maxSecond, floorDiv(t, 1000))
-                    sample(UInt32(truncatingIfNeeded: id), t, bits)
-                }
-                consumed += RecordLog.headerSize + payload.count
-            }
-            if let at = malformedAt {
-                problems.append(ReplayProblem(path: entry.path, offset: at, reason: "malformed sample record"))
-            }
-            if case .invalid(let offset, let reason) = end {
-                let isLast = n == list.count - 1
-                problems.append(ReplayProblem(
+            let parsed = Self.parseFile(bytes, sample: sample)
+            if let reason = parsed.problem {
+                let offset = parsed.validBytes
+                let dropped = bytes.count - offset
+                let torn = parsed.tornTail && n == list.count - 1
+                var problem = ReplayProblem(
                     path: entry.path, offset: offset,
-                    reason: isLast ? "torn tail (\(reason)), \(bytes.count - offset) bytes dropped" : "corrupt record (\(reason)); rest of file skipped"))
-                if isLast && repair {
+                    reason: torn ? "torn tail (\(reason)), \(dropped) bytes dropped"
+                                 : "corrupt record (\(reason)); the \(dropped) bytes from here on are not replayed",
+                    tornTail: torn)
+                if let quarantine, torn || keepCopy(&problem, Array(bytes[offset...]), in: quarantine, index: entry.index) {
                     let wfd = try FileIO.open(entry.path, flags: O_WRONLY)
                     defer { Glibc.close(wfd) }
                     if ftruncate(wfd, off_t(offset)) != 0 {
@@ -95,10 +87,27 @@ final class WriteAheadLog {
                     }
                     try FileIO.fsync(wfd, path: entry.path)
                 }
+                problems.append(problem)
             }
-            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: maxSecond))
+            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parsed.maxSecond))
         }
         return problems
+    }
+
+    /// Copies bytes about to be cut into the quarantine directory. On failure (disk full,
+    /// …) the file is left uncut: its bad part is skipped again at the next start, which
+    /// is better than destroying the only copy.
+    private func keepCopy(_ problem: inout ReplayProblem, _ bytes: [UInt8], in quarantine: String, index: Int) -> Bool {
+        let copy = quarantine + "/" + Self.fileName(index) + ".at-\(problem.offset)"
+        do {
+            try FileIO.makeDirectory(quarantine)
+            try FileIO.writeAtomically(bytes, to: copy, directory: quarantine)
+            problem.quarantinedTo = copy
+            return true
+        } catch {
+            problem.quarantineFailure = "\(error)"
+            return false
+        }
     }
 
     /// Starts a fresh file after the existing ones (never appends to a recovered file).
