@@ -29,7 +29,13 @@ public struct StoreInspection: Sendable {
         }
         var r = StoreInspection()
         let catalog = SeriesCatalog(path: directory.catalogPath)
-        if let problem = try catalog.load() { r.problems.append(problem) }
+        if let problem = try catalog.load() { r.problems.append("\(problem)") }
+        // Segment files are opened below anyway (with the read error as the problem).
+        r.problems += directory.survey().filter { $0.kind != .segment }.map { "\($0)" }
+        for name in FileIO.listDirectory(directory.quarantineDirectory) {
+            let path = directory.quarantineDirectory + "/" + name
+            r.problems.append("\(path): \(FileIO.fileSize(path) ?? 0) damaged bytes cut from the WAL or catalog at a start, kept for inspection")
+        }
         r.series = catalog.seriesCount
 
         var first = Int64.max
@@ -56,7 +62,7 @@ public struct StoreInspection: Sendable {
                         if let l = ts.last { last = max(last, l) }
                     }
                 } catch {
-                    r.problems.append("\(path)/\(file): \(error)")
+                    r.problems.append("\(StorageProblem.segment(path + "/" + file, error))")
                 }
             }
         }

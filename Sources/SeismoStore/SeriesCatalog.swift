@@ -33,22 +33,24 @@ final class SeriesCatalog {
     /// of the rest is returned, for logging. With `quarantine` set (server start) the
     /// file is cut at the bad record so new series can be appended after the valid
     /// prefix; a bad part that is more than a torn tail is first copied there.
-    func load(quarantine: String? = nil) throws -> String? {
+    func load(quarantine: String? = nil) throws -> StorageProblem? {
         guard FileIO.exists(path) else { return nil }
         let bytes = try FileIO.readFile(path)
         guard let bad = apply(bytes) else { return nil }
-        var problem = "\(path): \(bad.reason) at offset \(bad.offset); \(bytes.count - bad.offset) bytes dropped"
+        var problem = StorageProblem(.catalog, path: path, offset: Int64(bad.offset),
+                                     "\(bad.reason); \(bytes.count - bad.offset) bytes dropped, series after it are lost")
         guard let quarantine else { return problem }
         if !bad.tornTail {
             let copy = quarantine + "/series.log.at-\(bad.offset)"
             do {
                 try FileIO.makeDirectory(quarantine)
                 try FileIO.writeAtomically(Array(bytes[bad.offset...]), to: copy, directory: quarantine)
-                problem += "; kept in \(copy)"
+                problem.reason += "; kept in \(copy)"
             } catch {
-                // Without a copy the file is not cut (appends then fail to replay past the
-                // bad record, which is reported again at each start instead of lost).
-                return problem + "; no copy could be kept (\(error)), file left uncut"
+                // Without a copy the file is not cut: the bad record is skipped again at
+                // each start (and reported) instead of being destroyed.
+                problem.reason += "; no copy could be kept (\(error)), file left uncut"
+                return problem
             }
         }
         let fd = try FileIO.open(path, flags: O_WRONLY)

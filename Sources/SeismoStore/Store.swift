@@ -23,6 +23,7 @@ public final class Store: @unchecked Sendable {
     let directory: DataDirectory
     let logger: Logger
     let metrics = StoreMetrics()
+    let problems = ProblemReporter()
 
     /// Guards everything below up to `walLock`'s section.
     let lock = NSCondition()
@@ -84,9 +85,10 @@ public final class Store: @unchecked Sendable {
         for name in directory.removeTemporarySegments() {
             logger.warning("removed unfinished segment from an interrupted seal", metadata: ["store.segment": "\(name)"])
         }
-        if let problem = try catalog.load(quarantine: directory.quarantineDirectory) {
-            logger.warning("series catalog: cut invalid tail", metadata: ["store.problem": "\(problem)"])
-        }
+        // Damage is reported and worked around, never fatal: the valid part of every file
+        // is served (storage-format §8).
+        for problem in directory.survey() { report(problem) }
+        if let problem = try catalog.load(quarantine: directory.quarantineDirectory) { report(problem) }
         catalogFD = try FileIO.open(directory.catalogPath, flags: O_WRONLY | O_CREAT | O_APPEND)
         catalogSize = off_t(FileIO.fileSize(directory.catalogPath) ?? 0)
         let sealed = directory.sealedUntil()
@@ -108,9 +110,7 @@ public final class Store: @unchecked Sendable {
             newestSecond = max(newestSecond, second)
             replayed += 1
         }
-        for p in problems {
-            logger.warning("write-ahead log: invalid record", metadata: ["store.problem": "\(p)"])
-        }
+        for p in problems { report(p.storageProblem) }
         if unknown > 0 {
             logger.error("write-ahead log: samples of series missing from the catalog skipped",
                          metadata: ["store.samples": "\(unknown)"])

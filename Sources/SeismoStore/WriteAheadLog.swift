@@ -38,10 +38,12 @@ final class WriteAheadLog {
 
     static func listFiles(_ directory: String) -> [(index: Int, path: String)] {
         FileIO.listDirectory(directory).compactMap { name in
-            guard name.hasSuffix(".wal"), let i = Int(name.dropLast(4)) else { return nil }
+            guard isFileName(name), let i = Int(name.dropLast(4)) else { return nil }
             return (i, directory + "/" + name)
         }.sorted { $0.index < $1.index }
     }
+
+    static func isFileName(_ name: String) -> Bool { name.hasSuffix(".wal") && Int(name.dropLast(4)) != nil }
 
     struct ReplayProblem: CustomStringConvertible {
         let path: String
@@ -49,45 +51,54 @@ final class WriteAheadLog {
         let reason: String
         /// An incomplete last record of the newest file (a crash mid-append), not damage.
         var tornTail = false
-        /// Where the unreadable bytes were copied before the file was cut (repair only).
+        /// Where the damaged bytes were copied (server start only).
         var quarantinedTo: String?
         var quarantineFailure: String?
-        var description: String {
-            "\(path) at offset \(offset): \(reason)" + (quarantinedTo.map { "; unreadable bytes kept in \($0)" } ?? "")
-                + (quarantineFailure.map { "; file left uncut, no copy could be kept: \($0)" } ?? "")
+        var description: String { "\(storageProblem)" }
+
+        var storageProblem: StorageProblem {
+            StorageProblem(tornTail ? .walTornTail : .walCorrupt, path: path, offset: Int64(offset),
+                           reason + (quarantinedTo.map { "; unreadable bytes kept in \($0)" } ?? "")
+                               + (quarantineFailure.map { "; no copy could be kept, so the file is left uncut: \($0)" } ?? ""))
         }
     }
 
-    /// Reads every WAL file in order and calls `sample` for each sample of its valid
-    /// prefix (see `parseFile`); a bad record ends that file's replay, later files still
-    /// replay. With `quarantine` set (server start) the file is then cut at the bad
-    /// record, so the problem is reported once and the file stays appendable-looking for
-    /// later tools; unless the bad part is only the torn tail of the newest file, the
-    /// bytes cut are first copied into that directory (storage-format §3.1).
+    /// Reads every WAL file in order and calls `sample` for each sample of its intact
+    /// records (see `parseFile`); later files replay whatever an earlier one holds. With
+    /// `quarantine` set (server start) damaged bytes are copied into that directory (all
+    /// but a torn tail of the newest file) and a file whose replay stopped is cut there,
+    /// so the problem is reported once (storage-format §3.1). A skipped record in the
+    /// middle stays: cutting would lose the intact records after it; the file goes away
+    /// as usual once its samples are sealed.
     func replay(quarantine: String? = nil, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
         var problems: [ReplayProblem] = []
         let list = Self.listFiles(directory)
         for (n, entry) in list.enumerated() {
             let bytes = try FileIO.readFile(entry.path)
             let parsed = Self.parseFile(bytes, sample: sample)
-            if let reason = parsed.problem {
-                let offset = parsed.validBytes
-                let dropped = bytes.count - offset
-                let torn = parsed.tornTail && n == list.count - 1
+            var keptAll = true
+            for damage in parsed.damage {
+                let isStop = damage.start == parsed.stoppedAt
+                let torn = isStop && parsed.tornTail && n == list.count - 1
+                let size = damage.end - damage.start
                 var problem = ReplayProblem(
-                    path: entry.path, offset: offset,
-                    reason: torn ? "torn tail (\(reason)), \(dropped) bytes dropped"
-                                 : "corrupt record (\(reason)); the \(dropped) bytes from here on are not replayed",
+                    path: entry.path, offset: damage.start,
+                    reason: torn ? "torn tail (\(damage.reason)), \(size) bytes dropped"
+                        : isStop ? "corrupt record (\(damage.reason)); the \(size) bytes from here to the end are not replayed"
+                        : "corrupt record (\(damage.reason)); \(size) bytes skipped, the records after them replayed",
                     tornTail: torn)
-                if let quarantine, torn || keepCopy(&problem, Array(bytes[offset...]), in: quarantine, index: entry.index) {
-                    let wfd = try FileIO.open(entry.path, flags: O_WRONLY)
-                    defer { Glibc.close(wfd) }
-                    if ftruncate(wfd, off_t(offset)) != 0 {
-                        throw FileIO.Failure(operation: "truncate", path: entry.path, errno: errno)
-                    }
-                    try FileIO.fsync(wfd, path: entry.path)
+                if let quarantine, !torn {
+                    keptAll = keepCopy(&problem, Array(bytes[damage.start..<damage.end]), in: quarantine, index: entry.index) && keptAll
                 }
                 problems.append(problem)
+            }
+            if quarantine != nil, let stop = parsed.stoppedAt, keptAll {
+                let wfd = try FileIO.open(entry.path, flags: O_WRONLY)
+                defer { Glibc.close(wfd) }
+                if ftruncate(wfd, off_t(stop)) != 0 {
+                    throw FileIO.Failure(operation: "truncate", path: entry.path, errno: errno)
+                }
+                try FileIO.fsync(wfd, path: entry.path)
             }
             files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parsed.maxSecond))
         }

@@ -41,3 +41,32 @@ import Testing
         }
     }
 }
+
+@Suite struct CatalogRecoveryTests {
+    /// A record with a valid checksum but an unknown type used to throw out of
+    /// `Store.init`, so the server did not start; now the catalog ends there.
+    @Test func aCatalogRecordOfUnknownTypeDoesNotStopTheStore() throws {
+        let dir = makeTempDirectory()
+        do {
+            let store = try Store(config: testConfig(dir), logger: quietLogger)
+            store.start()
+            try appendDurably(store, batch([(up, [(t0, 1)])]))
+            store.close()
+        }
+        let path = dir + "/catalog/series.log"
+        let before = try #require(FileIO.fileSize(path))
+        var record: [UInt8] = []
+        [UInt8]([0x7F, 1, 2, 3]).withUnsafeBytes { RecordLog.frame($0, into: &record) }
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(record))
+        handle.closeFile()
+
+        let store = try Store(config: testConfig(dir), logger: quietLogger)
+        store.start()
+        defer { store.close() }
+        let problem = try #require(store.storageProblems().first)
+        #expect(problem.kind == .catalog && problem.offset == before && problem.reason.hasPrefix("unknown record type"))
+        #expect(store.stats().series == 1)
+    }
+}

@@ -27,17 +27,30 @@ private func frame(payloads raw: UnsafeRawBufferPointer) -> [UInt8] {
     return out
 }
 
-/// The valid prefix is a prefix, holds exactly the samples handed out, and re-framing
-/// those samples gives a file that parses cleanly to the same samples.
+/// Damaged ranges are ordered, disjoint and inside the file; the bytes outside them are
+/// intact records holding exactly the samples handed out; re-framing those samples
+/// gives a file that parses cleanly to the same samples.
 private func checkWAL(_ file: [UInt8]) {
     var samples: [(UInt32, Int64, UInt64)] = []
     let parsed = WriteAheadLog.parseFile(file) { samples.append(($0, $1, $2)) }
     check(parsed.samples == samples.count, "sample count \(parsed.samples) != \(samples.count) handed out")
-    check(parsed.validBytes <= file.count, "valid prefix longer than the file")
-    check((parsed.problem == nil) == (parsed.validBytes == file.count), "problem/valid prefix disagree")
-    check(!parsed.tornTail || parsed.problem != nil, "torn tail without a problem")
-    let prefix = WriteAheadLog.parseFile(Array(file[..<parsed.validBytes])) { _, _, _ in }
-    check(prefix.problem == nil && prefix.samples == parsed.samples, "valid prefix does not parse cleanly")
+    var intact: [UInt8] = []
+    var at = 0
+    for d in parsed.damage {
+        check(d.start >= at && d.start < d.end && d.end <= file.count, "damage ranges out of order: \(parsed.damage)")
+        intact += file[at..<d.start]
+        at = d.end
+    }
+    intact += file[at...]
+    if let stop = parsed.stoppedAt {
+        check(parsed.damage.last?.start == stop && parsed.damage.last?.end == file.count, "stop is not the last damage")
+    } else {
+        check(!parsed.tornTail, "torn tail without a stop")
+    }
+    var fromIntact: [(UInt32, Int64, UInt64)] = []
+    let clean = WriteAheadLog.parseFile(intact) { fromIntact.append(($0, $1, $2)) }
+    check(clean.damage.isEmpty, "the intact bytes do not parse cleanly: \(clean.damage)")
+    check(fromIntact.elementsEqual(samples, by: { $0 == $1 }), "the intact bytes hold other samples")
 
     var payload: [UInt8] = [WriteAheadLog.sampleRecord]
     for (id, t, bits) in samples {
@@ -49,7 +62,7 @@ private func checkWAL(_ file: [UInt8]) {
     payload.withUnsafeBytes { RecordLog.frame($0, into: &reframed) }
     var again: [(UInt32, Int64, UInt64)] = []
     let second = WriteAheadLog.parseFile(reframed) { again.append(($0, $1, $2)) }
-    check(second.problem == nil && second.maxSecond == parsed.maxSecond, "re-framed samples do not parse back")
+    check(second.damage.isEmpty && second.maxSecond == parsed.maxSecond, "re-framed samples do not parse back")
     check(again.elementsEqual(samples, by: { $0 == $1 }), "re-framed samples differ")
 }
 
