@@ -58,7 +58,7 @@ final class WriteAheadLog {
 
         var storageProblem: StorageProblem {
             StorageProblem(tornTail ? .walTornTail : .walCorrupt, path: path, offset: Int64(offset),
-                           reason + (quarantinedTo.map { "; unreadable bytes kept in \($0)" } ?? "")
+                           reason + (quarantinedTo.map { "; damaged bytes kept in \($0)" } ?? "")
                                + (quarantineFailure.map { "; no copy could be kept, so the file is left uncut: \($0)" } ?? ""))
         }
     }
@@ -67,7 +67,7 @@ final class WriteAheadLog {
     /// records (see `parseFile`); later files replay whatever an earlier one holds. With
     /// `quarantine` set (server start) damaged bytes are copied into that directory (all
     /// but a torn tail of the newest file) and a file whose replay stopped is cut there,
-    /// so the problem is reported once (storage-format §3.1). A skipped record in the
+    /// so the problem is reported once (storage-format §8). A skipped record in the
     /// middle stays: cutting would lose the intact records after it; the file goes away
     /// as usual once its samples are sealed.
     func replay(quarantine: String? = nil, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
