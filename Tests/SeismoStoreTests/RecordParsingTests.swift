@@ -13,7 +13,7 @@ import Testing
 
     private let series0: [UInt8] = [SeriesCatalog.seriesRecord, 0] + [2, 0x61, 0x62, 1, 0x63]
 
-    /// Found by the `wal` fuzz target (fuzz/corpus/wal/regression-catalog-string-length-overflow):
+    /// Found by the `wal` fuzz target (fuzz/regressions/wal/catalog-string-length-overflow):
     /// a metadata string length of 2^63 or more trapped converting it to Int.
     @Test func hugeStringLengthInACatalogRecordIsMalformedNotATrap() {
         let huge: [UInt8] = [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]  // 2^64 - 1
