@@ -123,6 +123,6 @@ if Context.environment["ENABLE_BENCHMARKS"] != nil {
 if Context.environment["ENABLE_FUZZERS"] != nil {
     package.targets.append(.executableTarget(
         name: "seismo-fuzz",
-        dependencies: ["SeismoWire", "SeismoModel", "SeismoStore", "SeismoExport"],
+        dependencies: ["SeismoWire", "SeismoModel", "SeismoStore", "SeismoExport", "SeismoParquet"],
         path: "fuzz/Harness"))
 }

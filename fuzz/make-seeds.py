@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Writes the hand-made seed inputs of the fuzz targets into fuzz/seeds/TARGET/.
 
-The remote-write 1.0 and read-request seeds are the captured Prometheus 2.42 bodies in
+The segment-file seeds are the golden data directory's Parquet files
+(Tests/SeismoStoreTests/Golden) and pyarrow's fixture. The remote-write 1.0 and
+read-request seeds are the captured Prometheus 2.42 bodies in
 Tests/Fixtures/remote-write (see the README there; read requests from
 /work/shared/fixtures/remote-write) with the mode byte of fuzz/Harness in front. All
 other seeds are built here: small protobufs encoded by hand (field numbers from
@@ -254,7 +256,21 @@ def wal():
     write("wal", "catalog-framed-outofseq", b"\x03" + bytes([len(s1)]) + s1)
 
 
+# --- segment (Parquet) files ---------------------------------------------------------
+
+def parquet():
+    golden = os.path.join(ROOT, "Tests", "SeismoStoreTests", "Golden", "datadir-v1", "segments")
+    for seg in sorted(os.listdir(golden)):
+        for f in sorted(os.listdir(os.path.join(golden, seg))):
+            write("parquet", "golden-" + f, open(os.path.join(golden, seg, f), "rb").read())
+    # pyarrow's own output (Tests/SeismoParquetTests/Fixtures), larger than max_len: its
+    # footer end is what the reader looks at first, so keep the file whole only if small.
+    fixture = open(os.path.join(ROOT, "Tests", "SeismoParquetTests", "Fixtures", "pyarrow_written.parquet"), "rb").read()
+    if len(fixture) <= 65536:
+        write("parquet", "pyarrow-written", fixture)
+
+
 if __name__ == "__main__":
-    for fn in (rw1, rw2, read, labels, selector, wal):
+    for fn in (rw1, rw2, read, labels, selector, wal, parquet):
         fn()
     print("seeds written to", OUT, file=sys.stderr)

@@ -20,6 +20,7 @@ let targets: [String: (UnsafeRawBufferPointer) -> Void] = [
     "labels": fuzzLabelFile,
     "selector": fuzzSelector,
     "wal": fuzzStoreRecords,
+    "parquet": fuzzSegmentFile,
 ]
 
 /// Resolved once: the environment does not change during a run.
