@@ -46,9 +46,10 @@ public struct StorageProblem: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension DataDirectory {
-    /// Entries of the data directory root the store (or the server around it) writes.
+    /// Entries of the data directory root the store or the server around it writes
+    /// (`labels/`: stored intervals, `alerts/`: the alert event log).
     static let knownRootEntries: Set<String> = [
-        "LOCK", "catalog", "wal", "segments", "checkpoint", "checkpoint.tmp", "labels", "quarantine",
+        "LOCK", "catalog", "wal", "segments", "checkpoint", "checkpoint.tmp", "labels", "alerts", "quarantine",
     ]
 
     /// Walks the directory for unexpected entries and segment files that do not open (a
