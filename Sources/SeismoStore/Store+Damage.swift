@@ -1,6 +1,10 @@
 import CoreMetrics
 import Foundation
 import Logging
+import SeismoModel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reports damage found in the data directory: one log line (path, byte offset,
 /// reason) and one count in `seismo_storage_problems_total{kind}` per distinct
@@ -47,4 +51,31 @@ extension Store {
     public func storageProblems() -> [StorageProblem] { problems.snapshot }
 
     func report(_ problem: StorageProblem) { problems.report(problem, logger: logger) }
+}
+
+extension Store {
+    static let lostSeriesName = "seismo_lost_series"
+
+    /// After catalog damage the WAL may still hold samples of series whose records were
+    /// lost. Their ids must not be handed to new series (a later replay of the same WAL
+    /// would mix the two), so each missing id up to `maxId` gets a placeholder series
+    /// `seismo_lost_series{seismo_id="<id>"}` that keeps the samples. Written to the
+    /// catalog at once, before any new series can take the ids. Returns how many.
+    func adoptLostSeries(upTo maxId: UInt32) throws -> Int {
+        let missing = Int(maxId) + 1 - catalog.seriesCount
+        guard missing > 0, missing <= config.maxSeries else { return 0 }
+        for id in catalog.seriesCount...Int(maxId) {
+            let key = LabelKey.encode([("__name__", Self.lostSeriesName), ("seismo_id", String(id))])
+            // A placeholder of an earlier recovery may already hold a lower id: then this
+            // key resolves to it and the new ids would not line up; stop there.
+            let got = key.withUnsafeBytes { catalog.resolve($0) }
+            guard got == UInt32(id) else { break }
+        }
+        let records = catalog.pending
+        catalog.pending = []
+        try FileIO.writeAll(catalogFD, records, path: directory.catalogPath)
+        try FileIO.fsync(catalogFD, path: directory.catalogPath)
+        catalogSize += off_t(records.count)
+        return missing
+    }
 }

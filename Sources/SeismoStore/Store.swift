@@ -97,13 +97,13 @@ public final class Store: @unchecked Sendable {
             newestSecond = sealed - 1
         }
         var replayed = 0
-        var unknown = 0
+        var orphans: [(id: UInt32, timestampMs: Int64, bits: UInt64)] = []
         let seriesCount = UInt32(catalog.seriesCount)
         let problems = try wal.replay(quarantine: directory.quarantineDirectory) { id, ts, bits in
             let second = floorDiv(ts, 1000)
             guard second >= sealedUntil else { return }
             guard id < seriesCount else {
-                unknown += 1
+                orphans.append((id, ts, bits))  // its series record was lost with catalog damage
                 return
             }
             head.put(series: id, timestampMs: ts, valueBits: bits)
@@ -111,9 +111,15 @@ public final class Store: @unchecked Sendable {
             replayed += 1
         }
         for p in problems { report(p.storageProblem) }
-        if unknown > 0 {
-            logger.error("write-ahead log: samples of series missing from the catalog skipped",
-                         metadata: ["store.samples": "\(unknown)"])
+        if !orphans.isEmpty {
+            let adopted = try adoptLostSeries(upTo: orphans.map(\.id).max()!)
+            for o in orphans where o.id < UInt32(catalog.seriesCount) {
+                head.put(series: o.id, timestampMs: o.timestampMs, valueBits: o.bits)
+                newestSecond = max(newestSecond, floorDiv(o.timestampMs, 1000))
+                replayed += 1
+            }
+            logger.error("write-ahead log: samples of series missing from the catalog (lost with catalog damage)",
+                         metadata: ["store.samples": "\(orphans.count)", "store.placeholder_series": "\(adopted)"])
         }
         try wal.openNewFile()
         metrics.replayedSamples.increment(by: replayed)

@@ -218,6 +218,41 @@ import Testing
         // Segments name their columns by label set, so both series are still read.
         #expect(try read(store, "up").count == 2)
     }
+
+    /// Catalog damage drops the series after the bad record, but the WAL still holds their
+    /// unsealed samples: they are kept under placeholder series, whose ids new series then
+    /// cannot take (a later replay of the same WAL would otherwise mix them).
+    @Test func catalogDamageKeepsUnsealedSamplesUnderPlaceholders() throws {
+        let dir = makeTempDirectory()
+        do {
+            let store = try Store(config: testConfig(dir), logger: quietLogger)
+            store.start()
+            try appendDurably(store, batch([(up, [(t0, 1)]), (load, [(t0, 10)])]))
+            store.simulateCrashForTesting()
+        }
+        let catalog = dir + "/catalog/series.log"
+        let offsets = try recordOffsets(catalog)
+        try patch(catalog, at: offsets.last! + 10) { $0 ^= 0x01 }  // node_load1's record
+
+        let fresh = [(name: "__name__", value: "fresh")]
+        do {
+            let store = try Store(config: testConfig(dir), logger: quietLogger)
+            store.start()
+            #expect(store.storageProblems().map(\.kind) == [.catalog])
+            #expect(try read(store, "up") == [s0: 1])
+            let lost = try store.select([LabelMatcher(.equal, "__name__", Store.lostSeriesName)], fromMs: 0, toMs: .max / 4)
+            #expect(lost.count == 1 && lost.first?.labels.last?.value == "1")
+            #expect(lost.first?.valueBits == [Double(10).bitPattern])
+            try appendDurably(store, batch([(fresh, [(t0 + 1000, 5)])]))
+            store.simulateCrashForTesting()
+        }
+        // Replaying the same WAL again: `fresh` got a new id, so it holds only its own sample.
+        let store = try Store(config: testConfig(dir), logger: quietLogger)
+        store.start()
+        defer { store.close() }
+        #expect(try read(store, "fresh") == [s0 + 1: 5])
+        #expect(store.stats().series == 3)
+    }
 }
 
 /// Collects log entries (level, message, metadata as strings) for assertions.
