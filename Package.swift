@@ -68,11 +68,16 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // Alert/interval report: one self-contained HTML page with inline SVG charts.
+        .target(
+            name: "SeismoReport",
+            dependencies: ["SeismoModel", "SeismoStore", "SeismoExport", "SeismoAlerting"]
+        ),
         .target(
             name: "SeismoServer",
             dependencies: [
                 "SeismoModel", "SeismoWire", "SeismoStore", "SeismoRemoteRead",
-                "SeismoExport", "SeismoWatch", "SeismoAlerting",
+                "SeismoExport", "SeismoWatch", "SeismoAlerting", "SeismoReport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "seismo",
             dependencies: [
-                "SeismoServer", "SeismoStore", "SeismoExport", "SeismoDetect", "SeismoAlerting", "SeismoWatch",
+                "SeismoServer", "SeismoStore", "SeismoExport", "SeismoDetect", "SeismoAlerting", "SeismoWatch", "SeismoReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +104,7 @@ let package = Package(
         .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel"]),
         .testTarget(name: "SeismoExportTests", dependencies: ["SeismoExport", "SeismoStore", "SeismoModel", "SeismoParquet"]),
+        .testTarget(name: "SeismoReportTests", dependencies: ["SeismoReport", "SeismoExport", "SeismoStore", "SeismoAlerting", "SeismoModel"]),
         .testTarget(name: "SeismoDetectTests", dependencies: ["SeismoDetect"]),
         .testTarget(name: "SeismoAlertingTests", dependencies: ["SeismoAlerting", "SeismoDetect", "SeismoModel"]),
         .testTarget(name: "SeismoWatchTests", dependencies: ["SeismoWatch", "SeismoStore", "SeismoDetect", "SeismoAlerting", "SeismoModel"]),

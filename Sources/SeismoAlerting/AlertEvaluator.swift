@@ -32,6 +32,8 @@ public final class AlertEvaluator {
     private var states: [String: GroupState] = [:]
     /// Resolves owed for firing alerts whose rule disappeared in a reload; sent by `due`.
     private var orphanResolves: [Alert] = []
+    /// Transitions since the last `takeEvents`, for the alert history log.
+    private var events: [AlertEvent] = []
 
     public init(rules: RuleSet, generatorURL: String) {
         var base = generatorURL
@@ -62,6 +64,7 @@ public final class AlertEvaluator {
             // Inactive (or resolved earlier) and at the threshold: a new alert starts.
             var s = GroupState(rule: r.rule.name, labels: alertLabels(r, group: group, context: context),
                                activeAt: now, activeSecond: second)
+            s.group = Dictionary(group.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
             s.update(second: second, score: score, value: value, context: context, rule: r, now: now)
             if r.rule.forSeconds == 0 {
                 let alert = fire(&s, now: now)
@@ -167,6 +170,13 @@ public final class AlertEvaluator {
         }
     }
 
+    /// Fired/resolved transitions since the last call (each exactly once), so the caller
+    /// can persist the alert history; re-sends are not transitions and do not appear.
+    public func takeEvents() -> [AlertEvent] {
+        defer { events.removeAll() }
+        return events
+    }
+
     // MARK: transitions
 
     private func fire(_ s: inout GroupState, now: Date) -> Alert {
@@ -174,6 +184,7 @@ public final class AlertEvaluator {
         s.firedAt = now
         s.lastSent = now
         s.belowSince = nil
+        record(.firing, s, now: now)
         return alert(for: s, endsAt: now.addingTimeInterval(firingLifetime))
     }
 
@@ -184,7 +195,15 @@ public final class AlertEvaluator {
         s.state = .resolved
         s.resolvedAt = at
         s.lastSent = now
+        record(.resolved, s, now: now)
         return alert(for: s, endsAt: at)
+    }
+
+    private func record(_ kind: AlertEvent.Kind, _ s: GroupState, now: Date) {
+        var series: [String: String] = [:]
+        for l in s.context.labels where !l.value.isEmpty && series[l.name] == nil { series[l.name] = l.value }
+        events.append(AlertEvent(kind: kind, rule: s.rule, labels: s.labels, group: s.group, series: series,
+                                 score: s.score, second: s.lastSecond, time: now))
     }
 
     private func alert(for s: GroupState, endsAt: Date) -> Alert {
@@ -255,6 +274,7 @@ private struct GroupState {
     let rule: String
     var state: AlertStatus.State = .pending
     var labels: [String: String]
+    var group: [String: String] = [:]
     var score: Double = 0
     var value: Double = .nan
     /// Latest template inputs and the rule's annotation templates. Annotations are

@@ -19,6 +19,8 @@ public struct AlertRule: Sendable {
     public var resolveForSeconds: Int64
     /// Label names forming the group (default ["instance"]).
     public var groupBy: [String]
+    /// How the member scores of a group combine (YAML `group_score`, default noisy_or).
+    public var groupScore: GroupScorer.Combination
     /// Extra alert labels (templated; rendered once when the alert becomes pending).
     public var labels: [String: String]
     /// Templated: {{ $labels.x }}, {{ $score }}, {{ $value }}, {{ $series }}; re-rendered on
@@ -28,7 +30,7 @@ public struct AlertRule: Sendable {
     public init(name: String, selectors: [SeriesSelector] = [], detector: DetectorKind = .baseline,
                 threshold: Double, forSeconds: Int64 = 0, resolveThreshold: Double? = nil,
                 resolveForSeconds: Int64 = 0, groupBy: [String] = ["instance"],
-                labels: [String: String] = [:], annotations: [String: String] = [:]) {
+                groupScore: GroupScorer.Combination = .noisyOr, labels: [String: String] = [:], annotations: [String: String] = [:]) {
         self.name = name
         self.selectors = selectors
         self.detector = detector
@@ -37,6 +39,7 @@ public struct AlertRule: Sendable {
         self.resolveThreshold = resolveThreshold ?? threshold
         self.resolveForSeconds = resolveForSeconds
         self.groupBy = groupBy
+        self.groupScore = groupScore
         self.labels = labels
         self.annotations = annotations
     }
@@ -64,6 +67,10 @@ public struct RuleSet: Sendable {
             resolveThreshold: 0.7,
             resolveForSeconds: 120,
             groupBy: ["instance"],
+            // Every series of an instance is one group (a thousand for node_exporter):
+            // a noisy-OR over that many sat at 1 on a quiet node, so the built-in rule
+            // asks whether unusually many series are anomalous at once.
+            groupScore: .count,
             labels: ["severity": "warning"],
             annotations: [
                 "summary": "{{ $series }} is anomalous (score {{ $score }})",

@@ -33,7 +33,7 @@ private struct RuleParser {
     var problems: [RuleFileError.Problem] = []
 
     static let topKeys: Set<String> = ["rules"]
-    static let ruleKeys: Set<String> = ["name", "match", "detector", "threshold", "for", "resolve", "group_by", "labels", "annotations"]
+    static let ruleKeys: Set<String> = ["name", "match", "detector", "threshold", "for", "resolve", "group_by", "group_score", "labels", "annotations"]
     static let resolveKeys: Set<String> = ["below", "for"]
 
     mutating func problem(_ node: Node?, _ message: String) {
@@ -125,6 +125,14 @@ private struct RuleParser {
         rule.resolveThreshold = rule.threshold
         if let n = map["resolve"] { parseResolve(n, into: &rule, where_) }
         if let n = map["group_by"] { rule.groupBy = groupBy(n, where_) }
+        if let n = map["group_score"] {
+            if let c = n.scalar.flatMap({ GroupScorer.Combination(rawValue: $0.string) }) {
+                rule.groupScore = c
+            } else {
+                problem(n, "\(where_) field group_score: unknown combination \((n.string ?? "?").debugDescription); known: "
+                    + GroupScorer.Combination.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+        }
         if let n = map["labels"] {
             rule.labels = stringMap(n, "\(where_) field labels")
             checkLabels(rule, n, where_)

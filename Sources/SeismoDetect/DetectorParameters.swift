@@ -59,16 +59,31 @@ public struct DetectorParameters: Sendable, Equatable {
     public var fireLevel: Double
     public var refractorySamples: Int
     public var refractoryFactor: Double
+    /// Daily profile (adaptive): weight a profile bin moves toward a new sample
+    /// per `seasonStepSeconds` of elapsed time (capped at one step), so the
+    /// profile remembers days, not samples, whatever the scrape interval.
+    public var seasonAlpha: Double
+    public var seasonStepSeconds: Double
+    /// EW weight of the mean absolute residual against the profile.
+    public var seasonDeviationAlpha: Double
+    /// The profile replaces the slow mean in the level feature once the series
+    /// has crossed `seasonReadyDays` UTC midnights and its residual deviation is
+    /// below `seasonRatio` × the plain deviation (the cycle explains the spread).
+    /// 0 disables the profile.
+    public var seasonRatio: Double
+    public var seasonReadyDays: Int
 
     public init(
         baselineAlpha: Double = 0.02, baselineWarmup: Int = 30, baselineHalfScoreZ: Double = 6,
         relativeScaleFloor: Double = 1e-3,
-        slowAlpha: Double = 0.005, diffAlpha: Double = 0.1, fastAlpha: Double = 0.2,
+        slowAlpha: Double = 0.008, diffAlpha: Double = 0.1, fastAlpha: Double = 0.2,
         diffWeight: Double = 0.5, shiftWeight: Double = 1.0, rawHalfZ: Double = 8,
         shortAlpha: Double = 0.3, longAlpha: Double = 0.002, likelihoodEpsilon: Double = 1e-4,
         rangeFloor: Double = 0.005, levelFloor: Double = 1e-4, minimumScoreVariance: Double = 1e-6,
         extremeZ: Double = 15, adaptiveWarmup: Int = 50,
-        fireLevel: Double = 0.5, refractorySamples: Int = 400, refractoryFactor: Double = 0
+        fireLevel: Double = 0.5, refractorySamples: Int = 400, refractoryFactor: Double = 0,
+        seasonAlpha: Double = 0.03, seasonStepSeconds: Double = 300, seasonDeviationAlpha: Double = 0.003,
+        seasonRatio: Double = 0.7, seasonReadyDays: Int = 2
     ) {
         self.baselineAlpha = baselineAlpha
         self.baselineWarmup = baselineWarmup
@@ -91,6 +106,11 @@ public struct DetectorParameters: Sendable, Equatable {
         self.fireLevel = fireLevel
         self.refractorySamples = refractorySamples
         self.refractoryFactor = refractoryFactor
+        self.seasonAlpha = seasonAlpha
+        self.seasonStepSeconds = seasonStepSeconds
+        self.seasonDeviationAlpha = seasonDeviationAlpha
+        self.seasonRatio = seasonRatio
+        self.seasonReadyDays = seasonReadyDays
     }
 
     /// The set tuned once on the shared NAB subset (see docs/detection.md).

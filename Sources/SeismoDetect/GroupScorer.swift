@@ -11,56 +11,185 @@
 /// with a noisy-OR, `1 - Π(1 - sᵢ)`; everybody else contributes nothing.
 /// So one member at 0.7 gives 0.7, two give 0.91, three give 0.973.
 ///
-/// Cost: O(members) per update (a scan); groups are expected to be small
-/// (tens of series). Memory: two arrays of `memberCount` entries.
+/// Cost: O(1) per update. The noisy-OR is kept as a running sum of
+/// `log(1 - sᵢ)`, filed into one bucket per second of the age window, so that
+/// expiry drops a whole second's contributions at once when time advances
+/// (O(window) once per new second, not per update). The built-in rule groups
+/// every series of an instance, which is thousands of members; a scan per
+/// update would cost more than the detectors themselves.
+/// Memory: 16 bytes per member plus 12 bytes per second of the window.
+///
+/// That is the `.noisyOr` combination; `.count` (see `Combination`) scores how
+/// unusual the number of members at or above the floor is, for large groups.
 public struct GroupScorer: Sendable {
-    public let contributionFloor: Double
-    public let maxAgeSeconds: Int64
-    private var scores: [Double]
-    private var seconds: [Int64]
-    private var newest: Int64 = .min
-
-    /// - Parameters:
-    ///   - memberCount: members are addressed as `0..<memberCount`.
-    ///   - contributionFloor: scores below this are treated as quiet (0).
-    ///   - maxAgeSeconds: a member's score expires this long after it was set.
-    public init(memberCount: Int, contributionFloor: Double = 0.5, maxAgeSeconds: Int64 = 60) {
-        precondition(memberCount > 0, "a group needs at least one member")
-        self.contributionFloor = contributionFloor
-        self.maxAgeSeconds = maxAgeSeconds
-        scores = Array(repeating: 0, count: memberCount)
-        seconds = Array(repeating: .min, count: memberCount)
+    /// How member scores become the group score.
+    public enum Combination: String, Sendable, CaseIterable {
+        /// `1 - Π(1 - sᵢ)` over the members at or above the floor: for small groups
+        /// of related series (a pod's memory, page faults, GC time), where any one
+        /// clearly anomalous member is news.
+        case noisyOr = "noisy_or"
+        /// How unusual the *number* of members at or above the floor is, against this
+        /// group's own history: for large groups (every series of an instance), where
+        /// a few members are always anomalous somewhere and a noisy-OR would sit at 1.
+        case count
     }
 
-    public var memberCount: Int { scores.count }
+    public let combination: Combination
+    public let contributionFloor: Double
+    public let maxAgeSeconds: Int64
+    /// Per member: its current `log(1 - s)` (0 when below the floor) and the second it was set.
+    private var contribution: [Double] = []
+    private var seconds: [Int64] = []
+    /// `buckets[t mod window]` sums the contributions set at second `t`, for the
+    /// seconds in [newest - maxAgeSeconds, newest]; `total` is their sum.
+    private var buckets: [Double]
+    private var total = 0.0
+    /// The same bookkeeping for the number of members at or above the floor.
+    private var countBuckets: [Int32]
+    private var count = 0
+    private var newest: Int64 = .min
+    /// `.count` only: the group's usual count and its spread, learnt once per second.
+    private var usualCount = 0.0
+    private var countSpread = 0.0
+    private var secondsLearnt = 0
+
+    /// Seconds of history the `.count` combination learns before it scores (members
+    /// leave their own warm-up together at start-up, which must not look anomalous).
+    public static let countWarmupSeconds = 120
+
+    /// - Parameters:
+    ///   - memberCount: members are addressed as `0..<memberCount`; more join with `addMember()`.
+    ///   - contributionFloor: scores below this are treated as quiet (0).
+    ///   - maxAgeSeconds: a member's score expires this long after it was set.
+    ///   - combination: how member scores combine (see `Combination`).
+    public init(memberCount: Int = 0, contributionFloor: Double = 0.5, maxAgeSeconds: Int64 = 60,
+                combination: Combination = .noisyOr) {
+        precondition(memberCount >= 0, "member count cannot be negative")
+        precondition(maxAgeSeconds >= 0 && maxAgeSeconds < 86_400, "max age must be within a day")
+        self.combination = combination
+        self.contributionFloor = contributionFloor
+        self.maxAgeSeconds = maxAgeSeconds
+        contribution = Array(repeating: 0, count: memberCount)
+        seconds = Array(repeating: .min, count: memberCount)
+        buckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
+        countBuckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
+    }
+
+    public var memberCount: Int { seconds.count }
 
     /// Adds a member (a series seen for the first time) and returns its index.
     public mutating func addMember() -> Int {
-        scores.append(0)
+        contribution.append(0)
         seconds.append(.min)
-        return scores.count - 1
+        return seconds.count - 1
     }
 
     /// Records `score` for `member` at `second` and returns the group score now.
     /// Out-of-range scores are clamped to [0, 1]; NaN counts as 0.
     public mutating func update(member: Int, second: Int64, score: Double) -> Double {
-        precondition(member >= 0 && member < scores.count, "member index out of range")
-        scores[member] = score.isNaN ? 0 : min(max(score, 0), 1)
+        precondition(member >= 0 && member < seconds.count, "member index out of range")
+        if second > newest { advance(to: second) }
+        // Take the member's previous score out, unless it has expired already (its
+        // bucket may since have been cleared and reused).
+        let previous = seconds[member]
+        if inWindow(previous) {
+            buckets[bucket(previous)] -= contribution[member]
+            total -= contribution[member]
+            if contribution[member] < 0 {
+                countBuckets[bucket(previous)] -= 1
+                count -= 1
+            }
+        }
+        let s = score.isNaN ? 0 : min(max(score, 0), 1)
+        // Clamping keeps a score of exactly 1 from producing log(0) = -infinity.
+        let c = s >= contributionFloor ? DetectMath.log(1 - min(s, 1 - 1e-12)) : 0
+        contribution[member] = c
         seconds[member] = second
-        if second > newest { newest = second }
+        if inWindow(second) {
+            buckets[bucket(second)] += c
+            total += c
+            if c < 0 {
+                countBuckets[bucket(second)] += 1
+                count += 1
+            }
+        }
         return current()
     }
 
     /// The group score at the newest second seen, without recording anything.
     public func current() -> Double {
-        // Sum of -log(1 - s) is the noisy-OR in log space; clamping keeps a
-        // score of exactly 1 from producing infinity.
-        var logQuiet = 0.0
-        for i in 0..<scores.count {
-            let s = scores[i]
-            guard s >= contributionFloor, newest &- seconds[i] <= maxAgeSeconds else { continue }
-            logQuiet += DetectMath.log(1 - min(s, 1 - 1e-12))
+        switch combination {
+        case .noisyOr:
+            // Rounding in the running sum can leave a residue just above 0.
+            return 1 - DetectMath.exp(min(total, 0))
+        case .count:
+            return countScore(count)
         }
-        return 1 - DetectMath.exp(logQuiet)
+    }
+
+    /// Members at or above the floor now (fresh ones only).
+    public var anomalousMembers: Int { count }
+
+    /// `1 - 2·Q(z)` for `z = (k - usual) / spread`, 0 when k is not above the usual
+    /// count: so z = 2.58 scores 0.99 and z = 3.3 scores 0.999. The spread is floored
+    /// (√0.1) so that in a group where nothing is ever anomalous one member is news
+    /// (0.9986) and two are more (≈ 1).
+    private func countScore(_ k: Int) -> Double {
+        guard secondsLearnt >= Self.countWarmupSeconds, k > 0 else { return 0 }
+        let spread = DetectMath.sqrt(max(countSpread, usualCount, 0.1))
+        let z = (Double(k) - usualCount) / spread
+        return z <= 0 ? 0 : 1 - 2 * DetectMath.normalTail(z)
+    }
+
+    /// Learns the count of the second that just ended.
+    ///
+    /// After the warm-up the usual count moves up slowly (time constant 30 min) and
+    /// down fast (2 min), so it tracks a low quantile: anomalies that recur every
+    /// minute or so (an OOM loop) do not become "usual". The spread is the EW mean
+    /// square distance from it (10 min), each term capped at 16 times the current
+    /// spread so one burst cannot blow it up.
+    private mutating func learnCount(_ k: Int) {
+        let x = Double(k)
+        secondsLearnt += 1
+        if secondsLearnt <= Self.countWarmupSeconds {
+            let n = Double(secondsLearnt)
+            usualCount += (x - usualCount) / n
+            countSpread += ((x - usualCount) * (x - usualCount) - countSpread) / n
+            return
+        }
+        let d2 = min((x - usualCount) * (x - usualCount), 16 * max(countSpread, usualCount, 0.1))
+        countSpread += (d2 - countSpread) / 600
+        usualCount += (x - usualCount) / (x > usualCount ? 1800 : 120)
+    }
+
+    private func inWindow(_ t: Int64) -> Bool {
+        t != .min && t <= newest && newest &- t <= maxAgeSeconds
+    }
+
+    private func bucket(_ t: Int64) -> Int {
+        let w = Int64(buckets.count)
+        return Int(((t % w) + w) % w)
+    }
+
+    /// Moves the newest second forward, dropping the seconds that leave the window.
+    private mutating func advance(to second: Int64) {
+        if combination == .count && newest != .min { learnCount(count) }
+        if newest == .min || second &- newest >= Int64(buckets.count) {
+            for i in buckets.indices {
+                buckets[i] = 0
+                countBuckets[i] = 0
+            }
+        } else {
+            var t = newest + 1
+            while t <= second {
+                buckets[bucket(t)] = 0
+                countBuckets[bucket(t)] = 0
+                t += 1
+            }
+        }
+        newest = second
+        // Re-summing once per new second keeps rounding drift from accumulating.
+        total = buckets.reduce(0, +)
+        count = countBuckets.reduce(0) { $0 + Int($1) }
     }
 }

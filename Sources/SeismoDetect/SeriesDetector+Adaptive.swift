@@ -2,13 +2,21 @@
 /// refractory suppression. All O(1), no history buffers.
 ///
 /// 1. Surprise. Three z-like features against statistics from *before* x:
-///    - level: |x − slow mean| / slow EW-MAD  (outliers, level shifts);
+///    - level: |x − slow mean| / slow EW-MAD  (outliers, level shifts); on a
+///      series with a daily cycle, |x − profile(hour)| / residual EW-MAD instead
+///      (see below);
 ///    - jump:  |x − previous| / EW-MAD of differences  (spikes, steps on noisy series);
 ///    - shift: |fast mean − slow mean| / slow EW-MAD  (sustained drifts: leaks).
 ///    Scales are floored at max(rangeFloor × observed range, levelFloor × |mean|)
 ///    so flat lines (and flat lines with rounding jitter) stay quiet.
 ///    raw = level + diffWeight·jump + shiftWeight·shift, mapped to
 ///    r = 1 − exp(−raw / rawHalfZ) in [0, 1).
+///    Daily cycle: an hour-of-day profile (SeriesDetector+Season.swift) learns
+///    the usual value per UTC hour. Once two midnights have passed and the
+///    residual deviation is below seasonRatio × the plain deviation (the cycle
+///    explains a good part of the spread), the level feature is measured against
+///    the profile. Series without a cycle keep the plain level feature: there the
+///    profile is only a noisier copy of the mean.
 /// 2. Likelihood. A series that is always jumpy has always-high r; what matters
 ///    is whether *recent* r is unusual for *this* series. Keep a short EW mean
 ///    of r and a long EW mean/variance of r; the tail probability
@@ -22,36 +30,51 @@
 ///    every extra one outside it).
 extension SeriesDetector {
     @inlinable
-    mutating func adaptiveScore(_ x: Double) -> Double? {
+    mutating func adaptiveScore(_ x: Double, second: Int64, previousSecond: Int64) -> Double? {
         count &+= 1
         if count == 1 {
             mean = x; fastMean = x; previous = x; low = x; high = x
             return nil
+        }
+        if SeasonProfile.day(of: second) != SeasonProfile.day(of: previousSecond), seasonDays < .max {
+            seasonDays &+= 1
         }
         if x < low { low = x }
         if x > high { high = x }
         let floor = max(Double(p.rangeFloor) * (high - low), Double(p.levelFloor) * abs(mean), 1e-9)
         let levelScale = max(deviation, floor)
         let level = abs(x - mean) / levelScale
+        let bin = SeasonProfile.bin(of: second)
+        let residual = x - (mean + Double(season.offset(bin)))
+        let seasonScale = Double(seasonDeviation)
+        var levelFeature = level
+        if seasonDays >= seasonReadyDays, seasonScale < Double(p.seasonRatio) * deviation {
+            levelFeature = abs(residual) / max(seasonScale, floor)
+        }
         let jump = abs(x - previous) / max(diffDeviation, floor)
         let shift = abs(fastMean - mean) / levelScale
         // A sum, not a max: features that agree weakly add up (tuned on NAB: +4.5 points).
-        let raw = level + Double(p.diffWeight) * jump + Double(p.shiftWeight) * shift
+        let raw = levelFeature + Double(p.diffWeight) * jump + Double(p.shiftWeight) * shift
         let r = 1 - DetectMath.exp(-raw / Double(p.rawHalfZ))
 
         // Learn after scoring: x never explains itself away.
         let slow = Double(p.slowAlpha)
         deviation += slow * (abs(x - mean) - deviation)
         mean += slow * (x - mean)
+        seasonDeviation += p.seasonDeviationAlpha * (Float(abs(residual)) - seasonDeviation)
+        // Bins learn per elapsed time, not per sample: at a 15 s scrape a bin sees
+        // 240 samples an hour, and per-sample learning would make it a recent mean.
+        let stepWeight = min(1, Float(second &- previousSecond) * p.inverseSeasonStep)
+        season.setOffset(bin, season.offset(bin) + p.seasonAlpha * stepWeight * Float(residual))
         diffDeviation += Double(p.diffAlpha) * (abs(x - previous) - diffDeviation)
         previous = x
         fastMean += Double(p.fastAlpha) * (x - fastMean)
-        shortScore += Double(p.shortAlpha) * (r - shortScore)
+        shortScore += p.shortAlpha * (Float(r) - shortScore)
 
         var score = 0.0
         if count > p.adaptiveWarmup {
-            let std = max(longScoreVariance, Double(p.minimumScoreVariance)).squareRoot()
-            let z = (shortScore - longScoreMean) / std
+            let std = Double(max(longScoreVariance, p.minimumScoreVariance)).squareRoot()
+            let z = Double(shortScore - longScoreMean) / std
             // Only clearly *more* surprise than usual is evidence. z ≤ 1 would map
             // to at most log(Q(1))/log(ε) (0.2 for ε = 1e-4), far below fireLevel;
             // reporting 0 there keeps flat lines at exactly 0 and skips erfc+log
@@ -69,8 +92,8 @@ extension SeriesDetector {
             let ratio = extreme / level
             score = max(score, 1 - 0.5 * ratio * ratio)
         }
-        let a = Double(p.longAlpha)
-        let d = r - longScoreMean
+        let a = p.longAlpha
+        let d = Float(r) - longScoreMean
         longScoreMean += a * d
         longScoreVariance = (1 - a) * (longScoreVariance + a * d * d)
 

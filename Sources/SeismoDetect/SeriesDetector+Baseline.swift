@@ -10,6 +10,7 @@
 /// `clip` scales away, so an anomaly (a memory ramp to an OOM kill) does not inflate
 /// the scale and hide the next one, while a lasting level shift is still learnt
 /// (d then grows by a few percent per sample until the new level is normal).
+/// During the warm-up m and d are plain running averages, unclipped.
 extension SeriesDetector {
     /// Huber clip of the baseline's updates, in scales.
     @usableFromInline static let baselineClip = 3.5
@@ -25,12 +26,27 @@ extension SeriesDetector {
         if x > high { high = x }
         let floor = Double(p.relativeScaleFloor) * max(abs(mean), high - low, 1e-9)
         let z = abs(x - mean) / max(deviation, floor)
-        let alpha = Double(p.baselineAlpha)
+        if count <= p.baselineWarmup {
+            // Warm-up: plain running averages, unclipped. Clipping against a scale that
+            // has not been learnt yet (it starts at 0, so at the floor) would let it
+            // grow only a few percent per sample, and a series that starts flat and then
+            // wiggles normally would score ~1 for minutes after the warm-up.
+            let delta = x - mean
+            mean += delta / Double(count)
+            deviation += (abs(delta) - deviation) / Double(count - 1)
+            return nil
+        }
+        // A sample beyond the clip also learns at a quarter of the rate. Clipping alone
+        // was not enough for repeated anomalies: a 20 s ramp to an OOM kill moved the
+        // mean up by 20 clipped steps, the displaced mean then kept every normal sample
+        // after the kill "far away", and the scale ratcheted up cycle after cycle until
+        // the third ramp went unseen. A lasting level shift is still learnt, in about
+        // three minutes at one sample per second instead of one.
+        let alpha = Double(p.baselineAlpha) * (z > Self.baselineClip ? 0.25 : 1)
         let limit = Self.baselineClip * max(deviation, floor)
         let delta = min(max(x - mean, -limit), limit)
         deviation += alpha * (abs(delta) - deviation)
         mean += alpha * delta
-        guard count > p.baselineWarmup else { return nil }
         let z2 = z * z
         return z2 / (z2 + Double(p.baselineHalfZSquared))
     }

@@ -8,6 +8,13 @@
 public struct SeriesDetector: Sendable {
     public let kind: DetectorKind
     public let isCounter: Bool
+    /// Adaptive: UTC midnights crossed so far (saturating); the daily profile
+    /// is trusted once it reaches `seasonReadyDays`. Sits in the padding
+    /// after the two flags, so it costs no bytes.
+    @usableFromInline var seasonDays: UInt8 = 0
+    /// DetectorParameters.seasonReadyDays; kept out of PackedParameters, where
+    /// one byte would cost eight of padding.
+    @usableFromInline let seasonReadyDays: UInt8
     @usableFromInline var p: PackedParameters
 
     /// Last accepted second; `.min` before the first sample.
@@ -29,14 +36,21 @@ public struct SeriesDetector: Sendable {
     @usableFromInline var previous: Double = 0
     @usableFromInline var diffDeviation: Double = 0
     @usableFromInline var fastMean: Double = 0
-    @usableFromInline var shortScore: Double = 0
-    @usableFromInline var longScoreMean: Double = 0
-    @usableFromInline var longScoreVariance: Double = 0
+    // Scores live in [0, 1] and their long-run moments change by at most
+    // longAlpha per sample: Float is ample and frees room for the daily profile.
+    @usableFromInline var shortScore: Float = 0
+    @usableFromInline var longScoreMean: Float = 0
+    @usableFromInline var longScoreVariance: Float = 0
+    /// Adaptive: EW mean absolute residual against the daily profile.
+    @usableFromInline var seasonDeviation: Float = 0
+    /// Adaptive: hour-of-day profile (SeriesDetector+Season.swift).
+    @usableFromInline var season = SeasonProfile()
 
     public init(kind: DetectorKind, isCounter: Bool, parameters: DetectorParameters = .default) {
         self.kind = kind
         self.isCounter = isCounter
         self.p = PackedParameters(parameters)
+        self.seasonReadyDays = UInt8(clamping: parameters.seasonReadyDays)
     }
 
     /// Feeds the value of `second` (strictly increasing; gaps are missing seconds).
@@ -45,7 +59,8 @@ public struct SeriesDetector: Sendable {
     @inlinable
     public mutating func update(second: Int64, value: Double) -> Double? {
         guard value.isFinite, second > lastSecond else { return nil }
-        let gap = lastSecond == .min ? 0 : second &- lastSecond
+        let previousSecond = lastSecond
+        let gap = previousSecond == .min ? 0 : second &- previousSecond
         lastSecond = second
         var x = value
         if isCounter {
@@ -59,7 +74,7 @@ public struct SeriesDetector: Sendable {
         }
         switch kind {
         case .baseline: return baselineScore(x)
-        case .adaptive: return adaptiveScore(x)
+        case .adaptive: return adaptiveScore(x, second: second, previousSecond: previousSecond)
         }
     }
 }
@@ -87,6 +102,10 @@ struct PackedParameters: Sendable {
     @usableFromInline var extremeZ: Float
     @usableFromInline var minimumScoreVariance: Float
     @usableFromInline var refractoryFactor: Float
+    @usableFromInline var seasonAlpha: Float
+    @usableFromInline var seasonDeviationAlpha: Float
+    @usableFromInline var seasonRatio: Float
+    @usableFromInline var inverseSeasonStep: Float
     @usableFromInline var baselineWarmup: Int32
     @usableFromInline var adaptiveWarmup: Int32
     @usableFromInline var refractorySamples: Int32
@@ -111,6 +130,10 @@ struct PackedParameters: Sendable {
         extremeZ = Float(q.extremeZ)
         minimumScoreVariance = Float(q.minimumScoreVariance)
         refractoryFactor = Float(q.refractoryFactor)
+        seasonAlpha = Float(q.seasonAlpha)
+        seasonDeviationAlpha = Float(q.seasonDeviationAlpha)
+        seasonRatio = Float(q.seasonRatio)
+        inverseSeasonStep = Float(1 / max(q.seasonStepSeconds, 1))
         baselineWarmup = Int32(clamping: q.baselineWarmup)
         adaptiveWarmup = Int32(clamping: q.adaptiveWarmup)
         refractorySamples = Int32(clamping: q.refractorySamples)

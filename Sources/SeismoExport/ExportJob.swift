@@ -9,6 +9,11 @@ public struct ExportSummary: Sendable {
     public var nonNullCells: Int64 = 0
     public var staleMarkersAsNull: Int64 = 0
     public var bytes: Int64 = 0
+    /// Several data directories: cells two of them held with different values (the first
+    /// directory's value was written), and per column with any, (column name, count).
+    public var mergeConflicts: Int64 = 0
+    public var conflictColumns: [(column: String, cells: Int)] = []
+    public init() {}
 }
 
 /// One export: `prepare` resolves and validates everything that can fail because of the
@@ -75,6 +80,9 @@ public final class ExportJob {
                                        : DelimitedSink(tab: true, output: ByteOutput(counted))
         }
         let assembler = RowGroupAssembler(plan: plan, session: session)
+        // The `--drop-incomplete` pass read the same cells: count only this pass.
+        let merged = session as? MergedSession
+        let conflictsBefore = merged?.conflicts ?? []
         try sink.begin(plan)
         var summary = ExportSummary()
         let pipeline = WindowPipeline(assembler)
@@ -98,6 +106,15 @@ public final class ExportJob {
         summary.nonNullCells = assembler.nonNull.reduce(0) { $0 + Int64($1) }
         summary.staleMarkersAsNull = assembler.staleNulls.reduce(0) { $0 + Int64($1) }
         summary.bytes = written
+        if let merged {
+            for column in plan.columns {
+                let id = Int(column.series.id)
+                let n = merged.conflicts[id] - conflictsBefore[id]
+                guard n > 0 else { continue }
+                summary.mergeConflicts += Int64(n)
+                summary.conflictColumns.append((column.name, n))
+            }
+        }
         return summary
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SeismoModel
 import SeismoStore
 
 /// The JSON form of intervals in `DIR/labels/intervals.log` (one object per record):
@@ -34,24 +35,5 @@ public enum StoredIntervals {
     }
 }
 
-/// JSON string literal with the escapes JSON requires.
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
-}
+/// JSON string literal (one escaper for the whole project lives in SeismoModel).
+func jsonString(_ s: String) -> String { JSONText.quoted(s) }

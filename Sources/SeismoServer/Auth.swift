@@ -51,7 +51,8 @@ public struct AuthConfig: Sendable {
         switch path {
         case "/api/v1/write": return .write
         case "/api/v1/read", "/api/v1/alerts": return .read
-        case "/api/v1/export": return .export
+        // The report shows the same data an export hands out, so the same credentials.
+        case "/api/v1/export", "/report": return .export
         case "/api/v1/labels": return method == .GET || method == .HEAD ? .export : .admin
         case "/metrics", "/-/healthy", "/-/ready": return nil
         default: return path.hasPrefix("/api/") || path.hasPrefix("/report") ? .admin : nil

@@ -18,6 +18,7 @@ final class Router: @unchecked Sendable {
     let read: ReadEndpoint
     let export: ExportEndpoint
     let labels: LabelsEndpoint
+    let report: ReportEndpoint
     private let inFlight = NIOLockedValueBox(0)
     private let stopping = NIOLockedValueBox(false)
 
@@ -33,6 +34,7 @@ final class Router: @unchecked Sendable {
         read = ReadEndpoint(store: store, limits: config.readLimits, logger: logger)
         export = ExportEndpoint(store: store, logger: logger)
         labels = LabelsEndpoint(store: store, logger: logger)
+        report = ReportEndpoint(store: store, watch: watch, logger: logger)
     }
 
     func bodyLimit(for head: HTTPRequestHead) -> Int {
@@ -70,6 +72,7 @@ final class Router: @unchecked Sendable {
         case "/api/v1/labels": handler = "labels"
         case "/metrics": handler = "metrics"
         case "/api/v1/alerts": handler = "alerts"
+        case "/report": handler = "report"
         case "/-/healthy": handler = "healthy"
         case "/-/ready": handler = "ready"
         default: handler = "other"
@@ -112,6 +115,10 @@ final class Router: @unchecked Sendable {
             labels.handle(head: head, body: body, eventLoop: eventLoop, respond: finish)
         case ("/api/v1/labels", _):
             finish(.methodNotAllowed("GET, POST"))
+        case ("/report", .GET):
+            report.handle(head: head, eventLoop: eventLoop, respond: finish)
+        case ("/report", _):
+            finish(.methodNotAllowed("GET"))
         case ("/metrics", .GET):
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
@@ -127,7 +134,7 @@ final class Router: @unchecked Sendable {
         case ("/metrics", _), ("/-/healthy", _), ("/-/ready", _):
             finish(.methodNotAllowed("GET"))
         default:
-            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, POST /api/v1/read, GET /api/v1/export, GET|POST /api/v1/labels, GET /metrics, /-/healthy, /-/ready)"))
+            finish(.text(.notFound, "not found: \(path) (endpoints: POST /api/v1/write, POST /api/v1/read, GET /api/v1/export, GET|POST /api/v1/labels, GET /report, GET /metrics, /-/healthy, /-/ready)"))
         }
     }
 }

@@ -86,7 +86,7 @@ public final class Store: @unchecked Sendable {
             logger.warning("removed unfinished segment from an interrupted seal", metadata: ["store.segment": "\(name)"])
         }
         // Damage is reported and worked around, never fatal: the valid part of every file
-        // is served (storage-format §8).
+        // is served (storage-format §9).
         for problem in directory.survey() { report(problem) }
         if let problem = try catalog.load(quarantine: directory.quarantineDirectory) { report(problem) }
         catalogFD = try FileIO.open(directory.catalogPath, flags: O_WRONLY | O_CREAT | O_APPEND)

@@ -3,7 +3,7 @@ import SeismoModel
 /// Parsing of one WAL file's bytes, with no I/O: replay, inspection, export snapshots and
 /// the fuzzer (fuzz/Harness) all go through it, so they agree on what a file holds.
 ///
-/// Recovery rule (storage-format §8): records replay in order. A damaged record (bad
+/// Recovery rule (storage-format §9): records replay in order. A damaged record (bad
 /// checksum, or a payload that is not a sample record) is skipped when its header still
 /// frames the next record, i.e. a valid record (or the end of the file) starts right
 /// after it: with a checksum on every record, that is proof the length field was

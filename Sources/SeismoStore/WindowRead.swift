@@ -25,24 +25,41 @@ public final class WindowBuffers {
     public private(set) var rows = 0
     private let valueColumns: [UnsafeMutablePointer<UInt64>]
     private let presenceColumns: [UnsafeMutablePointer<UInt16>]
+    /// False for a view: the columns belong to another instance.
+    private let owns: Bool
 
     public init(columns: Int, capacityRows: Int) {
         self.columns = columns
         self.capacityRows = capacityRows
+        owns = true
         // Left uninitialised (trivial types): `reset` zeroes the presence rows a window
         // uses, and a value is only read where its presence tag is set.
         valueColumns = (0..<columns).map { _ in .allocate(capacity: max(1, capacityRows)) }
         presenceColumns = (0..<columns).map { _ in .allocate(capacity: max(1, capacityRows)) }
     }
 
+    /// A view of some of `base`'s columns (view column k = base column `columns[k]`) over
+    /// its current window, sharing the memory: a merged export lets each directory fill the
+    /// columns only it holds straight into the output buffers, without a copy. The view
+    /// must not outlive `base` nor be reset (the base's reset covers it).
+    public init(viewing base: WindowBuffers, columns: [Int]) {
+        self.columns = columns.count
+        capacityRows = base.rows
+        rows = base.rows
+        owns = false
+        valueColumns = columns.map { base.valueColumns[$0] }
+        presenceColumns = columns.map { base.presenceColumns[$0] }
+    }
+
     deinit {
+        guard owns else { return }
         for p in valueColumns { p.deallocate() }
         for p in presenceColumns { p.deallocate() }
     }
 
     /// Clears the first `rows` rows of every column for a new window.
     public func reset(rows: Int) {
-        precondition(rows <= capacityRows)
+        precondition(owns && rows <= capacityRows)
         self.rows = rows
         for p in presenceColumns { p.update(repeating: 0, count: rows) }
     }

@@ -67,7 +67,7 @@ final class WriteAheadLog {
     /// records (see `parseFile`); later files replay whatever an earlier one holds. With
     /// `quarantine` set (server start) damaged bytes are copied into that directory (all
     /// but a torn tail of the newest file) and a file whose replay stopped is cut there,
-    /// so the problem is reported once (storage-format §8). A skipped record in the
+    /// so the problem is reported once (storage-format §9). A skipped record in the
     /// middle stays: cutting would lose the intact records after it; the file goes away
     /// as usual once its samples are sealed.
     func replay(quarantine: String? = nil, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {

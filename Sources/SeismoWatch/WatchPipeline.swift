@@ -57,6 +57,9 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     // Shared with readers of `alerts()`.
     private let evaluatorLock = NSLock()
     private let evaluator: AlertEvaluator
+    private var currentRules: RuleSet
+    /// DIR/alerts/events.log: fired/resolved transitions, read back by `seismo report`.
+    private let history: AlertEventLog
 
     public init(store: Store, rules: RuleSet, notifier: AlertmanagerNotifier?, options: Options, logger: Logger) throws {
         self.store = store
@@ -65,6 +68,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         self.logger = logger
         self.rules = try CompiledRules(rules)
         evaluator = AlertEvaluator(rules: rules, generatorURL: options.generatorURL)
+        currentRules = rules
+        history = AlertEventLog(dataDirectory: store.config.dataDirectory)
     }
 
     /// Starts the watch thread. Register as the store's observer before the store starts.
@@ -98,6 +103,13 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         evaluatorLock.lock()
         defer { evaluatorLock.unlock() }
         return evaluator.snapshot()
+    }
+
+    /// The rules in effect (the report draws their thresholds).
+    public var ruleSet: RuleSet {
+        evaluatorLock.lock()
+        defer { evaluatorLock.unlock() }
+        return currentRules
     }
 
     /// Blocks until everything queued so far has been scored (tests and shutdown).
@@ -175,6 +187,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         groupIndex.removeAll()
         evaluatorLock.lock()
         evaluator.replaceRules(set)
+        currentRules = set
         evaluatorLock.unlock()
         metrics.ruleReloads.increment()
         logger.info("rules loaded", metadata: ["rules": "\(set.rules.count)"])
@@ -234,14 +247,11 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g = existing
             } else {
                 g = groups.count
-                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels))
+                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore))
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }
-            // The group's first member takes the scorer's initial slot; later ones are added.
-            let member = groups[g].memberCount == 1 && groups[g].scorer.memberCount == 1 && !groups[g].hasFirstMember
-                ? 0 : groups[g].scorer.addMember()
-            groups[g].hasFirstMember = true
+            let member = groups[g].scorer.addMember()
             let detector = SeriesDetector(kind: rule.detector, isCounter: isCounter(name))
             watches.append(.init(rule: r, group: g, member: member, detector: detector))
         }
@@ -274,14 +284,16 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             scoreBatch.timestamps.append(g.second * 1000)
             scoreBatch.valueBits.append(g.score.bitPattern)
         }
-        let top = store.labels(ofSeries: g.topSeries)
+        let top = g.topLabels(store)
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
                                         topSeries: top, value: g.topValue, now: Date())
+        let events = changed.isEmpty ? [] : evaluator.takeEvents()
         evaluatorLock.unlock()
         if !changed.isEmpty {
             metrics.alertTransitions.increment(by: changed.count)
             notifier?.submit(changed)
+            record(events)
         }
     }
 
@@ -301,7 +313,19 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         lastDueCheck = now
         evaluatorLock.lock()
         let due = evaluator.due(now: now)
+        let events = evaluator.takeEvents()
         evaluatorLock.unlock()
         if !due.isEmpty { notifier?.submit(due) }
+        record(events)
+    }
+
+    /// A history write failing (disk full) must not stop detection or alerting.
+    private func record(_ events: [AlertEvent]) {
+        guard !events.isEmpty else { return }
+        do {
+            try history.append(events)
+        } catch {
+            logger.warning("could not record alert history", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -20,24 +20,32 @@ struct WatchedSeries {
 final class WatchGroup {
     let rule: Int
     let labels: [(name: String, value: String)]
-    var scorer: GroupScorer
     /// Members are numbered in the order they join; the scorer keys on that number.
-    var memberCount = 1
-    var hasFirstMember = false
+    var scorer: GroupScorer
     var second: Int64 = .min
     var score = 0.0
     var topSeries: UInt32 = 0
     var topScore = -1.0
     var topValue = Double.nan
     var dirty = false
+    /// Labels of the last top series looked up: the top series rarely changes from one
+    /// second to the next, and each lookup takes the store's lock.
+    private var cachedTop: (id: UInt32, labels: [(name: String, value: String)])?
     /// Stored score series for this group (`seismo:score{rule=…, <group_by labels>}`).
     let scoreKey: [UInt8]
 
-    init(rule: Int, ruleName: String, labels: [(name: String, value: String)]) {
+    init(rule: Int, ruleName: String, labels: [(name: String, value: String)], combination: GroupScorer.Combination) {
         self.rule = rule
+        scorer = GroupScorer(combination: combination)
         self.labels = labels
-        scorer = GroupScorer(memberCount: 1)
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
+    }
+
+    func topLabels(_ store: Store) -> [(name: String, value: String)] {
+        if let cachedTop, cachedTop.id == topSeries { return cachedTop.labels }
+        let labels = store.labels(ofSeries: topSeries)
+        cachedTop = (topSeries, labels)
+        return labels
     }
 
     static func scoreLabels(ruleName: String, group: [(name: String, value: String)]) -> [(name: String, value: String)] {
@@ -47,22 +55,21 @@ final class WatchGroup {
     }
 }
 
-/// The compiled form of a rule set: matchers compiled once, groups by key.
+/// The compiled form of a rule set: each rule's series filter compiled once.
 struct CompiledRules {
     let set: RuleSet
-    let matchers: [[SeriesMatcher]]
+    let filters: [RuleSeriesFilter]
 
     init(_ set: RuleSet) throws {
         self.set = set
-        matchers = try set.rules.map { rule in try rule.selectors.map { try SeriesMatcher($0.matchers) } }
+        filters = try set.rules.map { try $0.seriesFilter() }
     }
 
     func watches(_ labels: [(name: String, value: String)], rule: Int) -> Bool {
-        let list = matchers[rule]
-        return list.isEmpty || list.contains { $0.matches(labels) }
+        filters[rule].matches(labels)
     }
 
     func groupLabels(_ labels: [(name: String, value: String)], rule: Int) -> [(name: String, value: String)] {
-        set.rules[rule].groupBy.map { name in (name: name, value: labels.first { $0.name == name }?.value ?? "") }
+        set.rules[rule].group(of: labels)
     }
 }

@@ -12,11 +12,19 @@ struct Export: ParsableCommand {
         export (see docs/export.md for the exact consistency). Times are RFC 3339 or Unix \
         seconds; the range is [--from, --to). Intervals posted to /api/v1/labels are joined \
         automatically, together with any --labels files. On error nothing is written.
+
+        Several data directories (e.g. shards: --data dataset/shard=0 dataset/shard=1, or \
+        --data dataset/shard=*) export as one table with the union of their seconds and \
+        series. A series held by several directories is merged cell by cell: a value beats \
+        no value; where two hold different values the first directory's wins and the \
+        conflicting cells are reported on stderr (docs/export.md, "Several data directories").
         """
     )
 
-    @Option(help: "Data directory. (default: ./data)")
-    var data: String = "./data"
+    // Up to the next option, so a shell glob (`--data dataset/shard=*`) gives every shard.
+    @Option(parsing: .upToNextOption,
+            help: "Data directory; several (repeated or space-separated) are merged into one table. (default: ./data)")
+    var data: [String] = []
 
     @Option(help: "First second (RFC 3339 or Unix seconds). (default: first second with data)")
     var from: String?
@@ -105,26 +113,55 @@ struct Export: ParsableCommand {
         if output == "-" && !thesis && format.lowercased() == "parquet" && isatty(1) != 0 {
             throw ExportError("refusing to write Parquet to a terminal: give --output FILE, redirect stdout, or use --format csv")
         }
-        let job = try ExportJob.prepare(source: DirectorySource(path: data), options: try options())
+        let job = try ExportJob.prepare(source: try source(), options: try options())
         let progress = ProgressBar(totalRows: job.plan.rowCount)
         if thesis {
             try FileManager.default.createDirectory(atPath: output == "-" ? "." : output, withIntermediateDirectories: true)
             let dir = output == "-" ? "." : output
+            var summary = ExportSummary()
             try AtomicOutput.write(to: dir + "/" + ThesisLayout.metricsFileName) { out in
-                try job.run(output: out, name: ThesisLayout.metricsFileName, progress: progress)
+                summary = try job.run(output: out, name: ThesisLayout.metricsFileName, progress: progress)
             }
+            reportConflicts(summary)
             try AtomicOutput.write(to: dir + "/" + ThesisLayout.anomaliesFileName) { out in
                 var text = job.anomaliesTable
                 try text.withUTF8 { try out(UnsafeRawBufferPointer($0)) }
             }
             return
         }
+        let summary: ExportSummary
         if output == "-" {
-            try job.run(output: { try AtomicOutput.writeAll(1, $0, name: "stdout") }, name: "stdout", progress: progress)
+            summary = try job.run(output: { try AtomicOutput.writeAll(1, $0, name: "stdout") }, name: "stdout", progress: progress)
         } else {
+            var result = ExportSummary()
             try AtomicOutput.write(to: output) { out in
-                try job.run(output: out, name: output, progress: progress)
+                result = try job.run(output: out, name: output, progress: progress)
             }
+            summary = result
         }
+        reportConflicts(summary)
+    }
+
+    /// One directory reads as before; several are merged (see `MergedSource`).
+    private func source() throws -> ExportSource {
+        let dirs = data.isEmpty ? ["./data"] : data
+        var seen = Set<String>()
+        for d in dirs where !seen.insert(d).inserted {
+            throw ExportError("--data \(d) is given twice")
+        }
+        return dirs.count == 1 ? DirectorySource(path: dirs[0]) : MergedSource(dirs.map { DirectorySource(path: $0) })
+    }
+
+    /// Conflicts do not fail the export (the table is complete, by a stated rule), but a
+    /// training set built from disagreeing shards should not go unnoticed.
+    private func reportConflicts(_ summary: ExportSummary) {
+        guard summary.mergeConflicts > 0 else { return }
+        let shown = summary.conflictColumns.prefix(5).map { "\($0.column) (\($0.cells))" }.joined(separator: ", ")
+        let more = summary.conflictColumns.count > 5 ? ", …" : ""
+        FileHandle.standardError.write(Data("""
+            seismo export: \(summary.mergeConflicts) cells in \(summary.conflictColumns.count) series held different \
+            values in several data directories; the first directory's value was kept: \(shown)\(more)
+
+            """.utf8))
     }
 }

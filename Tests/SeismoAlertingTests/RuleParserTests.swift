@@ -15,6 +15,7 @@ import SeismoDetect
             for: 5s
             resolve: {below: 0.5, for: 30s}
             group_by: [instance, job]
+            group_score: count
             labels: {severity: warning, team: "{{ $labels.job }}"}
             annotations: {summary: "{{ $series }} anomalous (score {{ $score }})"}
           - name: Other
@@ -32,6 +33,7 @@ import SeismoDetect
         #expect(r.resolveThreshold == 0.5)
         #expect(r.resolveForSeconds == 30)
         #expect(r.groupBy == ["instance", "job"])
+        #expect(r.groupScore == .count)
         #expect(r.labels == ["severity": "warning", "team": "{{ $labels.job }}"])
         #expect(r.annotations["summary"] == "{{ $series }} anomalous (score {{ $score }})")
         // Defaults of a minimal rule.
@@ -42,12 +44,14 @@ import SeismoDetect
         #expect(o.resolveThreshold == 0.8)
         #expect(o.resolveForSeconds == 0)
         #expect(o.groupBy == ["instance"])
+        #expect(o.groupScore == .noisyOr)
     }
 
     /// Each mistake → one problem that names the rule, the field and the line.
     @Test(arguments: [
         ("  - name: A\n    treshold: 0.9\n", "rule 1 (\"A\"): unknown field \"treshold\"", 3),
         ("  - name: A\n    threshold: 1.5\n", "rule 1 (\"A\") field threshold: 1.5 is outside [0, 1]", 3),
+        ("  - name: A\n    group_score: max\n", "rule 1 (\"A\") field group_score: unknown combination \"max\"", 3),
         ("  - name: A\n    threshold: high\n", "rule 1 (\"A\") field threshold: expected a number", 3),
         ("  - name: A\n    for: 5x\n", "rule 1 (\"A\") field for: invalid duration \"5x\"", 3),
         ("  - name: A\n    for: 500ms\n", "rule 1 (\"A\") field for: invalid duration \"500ms\"", 3),
@@ -105,6 +109,7 @@ import SeismoDetect
         #expect(d.count == 1)
         #expect(d[0].selectors.isEmpty && d[0].detector == .baseline && d[0].groupBy == ["instance"])
         #expect(d[0].resolveThreshold < d[0].threshold)
+        #expect(d[0].groupScore == .count, "every series of an instance is one group: a noisy-OR would saturate")
         for t in d[0].annotations.values { _ = try AlertTemplate(t) }
     }
 }

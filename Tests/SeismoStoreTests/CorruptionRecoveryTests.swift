@@ -5,7 +5,7 @@ import Testing
 @testable import SeismoStore
 
 /// Damage to a data directory: the store still opens, reports each problem with its
-/// file and byte offset, and serves everything that is intact (storage-format §8).
+/// file and byte offset, and serves everything that is intact (storage-format §9).
 @Suite struct CorruptionRecoveryTests {
     /// Three durable appends of `up` at t0, t0+1s, t0+2s (one WAL record each), then a
     /// crash: the head lives only in the WAL. One file per record when `filePerRecord`.

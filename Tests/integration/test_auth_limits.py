@@ -20,6 +20,7 @@ auth:
   write: {{bearer_token_file: {write_token}}}
   read: {{basic_auth: {{username: reader, password_file: {read_password}}}}}
   admin: {{bearer_token_file: {admin_token}}}
+  export: {{bearer_token_file: {export_token}}}
 limits:
   max_labels_per_series: 5
   max_label_value_length: 32
@@ -49,7 +50,8 @@ def start(stack):
     with open(cfg, "w") as f:
         f.write(CONFIG.format(write_token=write_secret(os.path.join(d, "write.token"), "w-secret-1"),
                               read_password=write_secret(os.path.join(d, "read.password"), "r-pass"),
-                              admin_token=write_secret(os.path.join(d, "admin.token"), "a-secret")))
+                              admin_token=write_secret(os.path.join(d, "admin.token"), "a-secret"),
+                              export_token=write_secret(os.path.join(d, "export.token"), "e-secret")))
     return stack.seismo(stack.dir("data"), "--config", cfg).start()
 
 
@@ -82,6 +84,13 @@ def test_credentials_per_endpoint_class(seismo_bin, stack):
     # The write token does not open the read endpoints.
     r = harness.http_request("GET", seismo.url + "/api/v1/alerts", None, {"Authorization": "Bearer w-secret-1"})
     assert r.status == 401
+
+    # The report page shows what an export hands out: the export credentials, not admin's.
+    assert harness.http_request("GET", seismo.url + "/report").status == 401
+    r = harness.http_request("GET", seismo.url + "/report", None, {"Authorization": "Bearer a-secret"})
+    assert r.status == 401, (r.status, r.text)
+    r = harness.http_request("GET", seismo.url + "/report", None, {"Authorization": "Bearer e-secret"})
+    assert r.status == 200 and r.text.startswith("<!DOCTYPE html>"), (r.status, r.text[:300])
 
     for path in ("/metrics", "/-/healthy", "/-/ready"):
         assert harness.http_request("GET", seismo.url + path).status == 200, path

@@ -2,7 +2,7 @@
 tail, a truncated and a zero-length segment file and garbage files still starts the real
 server, which reports each problem (log line with path and byte offset, the
 seismo_storage_problems_total counter, `seismo inspect`) and serves everything intact
-through remote read and export (docs/storage-format.md §8)."""
+through remote read and export (docs/storage-format.md §9)."""
 
 import os
 import struct

@@ -9,7 +9,9 @@ Asserted:
 - that alert is resolved (gone from the active list) after the hog restarted and
   before the next onset (every cycle but the last, whose hog is not restarted);
 - Seismo's GET /api/v1/alerts lists the alert with its score, and the group's score is
-  stored as a `seismo:score` series.
+  stored as a `seismo:score` series;
+- `seismo report` over the run (issue 8) counts every labeled OOM interval as detected,
+  and the page rendered by headless Chromium shows its charts.
 
 Needs root and the cgroup-v1 memory controller; skipped (and reported) otherwise.
 """
@@ -23,6 +25,7 @@ import time
 import pytest
 
 import harness
+import report_check
 
 REPO = harness.REPO
 GEN = os.path.join(REPO, "deploy", "anomaly-generator")
@@ -184,3 +187,24 @@ def test_memory_hog_alerts_fire_and_resolve(seismo_bin, stack):
     assert not problems, problems
     score_series = [k for k in cells if dict(k).get("__name__") == "seismo:score"]
     assert score_series, "no seismo:score series stored"
+
+    # Issue 8: the report over the whole run, from the alert history and the hog's labels,
+    # looked at the way a person would (headless Chromium).
+    out = stack.dir("report")
+    page = os.path.join(out, "report.html")
+    r = subprocess.run([seismo_bin, "report", "--data", stack.dir("data"), "--rules", rules, "--pad", "1m",
+                        "--output", page], capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    html = open(page, encoding="utf-8").read()
+    report_check.svg_elements(html)
+    nums = report_check.summary_numbers(html)
+    print(f"[detect] report summary: {nums}")
+    assert nums["labeled intervals"] == CYCLES and nums["missed intervals"] == 0, nums
+    assert nums["alerts"] >= CYCLES, nums
+    png = os.path.join(out, "report.png")
+    report_check.render(page, png, height=2600)
+    print(f"[detect] report screenshot: {report_check.assert_picture(png)}")
+    if os.environ.get("SEISMO_REPORT_SHOT"):
+        import shutil
+        shutil.copy(png, os.environ["SEISMO_REPORT_SHOT"])
+        shutil.copy(page, os.environ["SEISMO_REPORT_SHOT"] + ".html")

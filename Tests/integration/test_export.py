@@ -277,3 +277,62 @@ def test_http_export_and_labels(store, seismo_bin, stack, tmp_path):
                         ({"format": "xlsx"}, "format must be"), ({"start": now + 5, "end": now}, "is not after start")]:
         r = harness.http_request("GET", s.url + "/api/v1/export?" + urllib.parse.urlencode(bad), timeout=30)
         assert r.status == 400 and reason in r.text.splitlines()[0], (bad, r.status, r.text)
+
+
+def test_several_directories_merge_with_conflicts_counted(seismo_bin, stack):
+    """Two live servers (the export replays each one's WAL) hold one series in common,
+    equal in part and different in 3 seconds: the merged CSV is the union with the first
+    directory winning, and stderr counts the 3 conflicting cells."""
+    now = int(time.time()) - 120
+    a = [("__name__", "it_merge"), ("k", "shared")]
+    b = [("__name__", "it_merge"), ("k", "only0")]
+    c = [("__name__", "it_merge"), ("k", "only1")]
+
+    def value(sec, shift=0.0):
+        return f64_bits(sec * 1.25 + shift)
+
+    sent = [
+        [(a, [((now + k) * 1000 + 10, value(k)) for k in range(0, 20)]),
+         (b, [((now + k) * 1000, value(k, 100)) for k in range(0, 10)])],
+        # Seconds 10…19 overlap the first directory; 15…17 disagree with it.
+        [(a, [((now + k) * 1000 + 20, value(k, 0.5 if 15 <= k <= 17 else 0.0)) for k in range(10, 30)]),
+         (c, [((now + k) * 1000, value(k, 200)) for k in range(20, 30)])],
+    ]
+    dirs = []
+    for k, series in enumerate(sent):
+        s = stack.seismo(stack.dir(f"d{k}")).start()
+        r = s.post(harness.snappy_compress(harness.encode_write_request(series)))
+        assert r.status == 204, r.text
+        dirs.append(s.data_dir)
+
+    r = subprocess.run([seismo_bin, "export", "--data", *dirs, "--format", "csv"], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    rows = list(csv.reader(io.StringIO(r.stdout.decode())))
+    names = [canonical_selector(x) for x in (b, c, a)]  # label order: only0 < only1 < shared
+    assert rows[0] == ["timestamp", *names]
+    assert [int(x[0]) for x in rows[1:]] == list(range(now, now + 30))
+    want = {names[0]: {k: value(k, 100) for k in range(0, 10)},
+            names[1]: {k: value(k, 200) for k in range(20, 30)},
+            names[2]: {k: value(k) for k in range(0, 30)}}  # the first directory's values in 15…17
+    for row in rows[1:]:
+        sec = int(row[0]) - now
+        for name, cell in zip(names, row[1:]):
+            got = bits_of(float(cell)) if cell else None
+            assert got == want[name].get(sec), (name, sec, cell)
+    err = r.stderr.decode()
+    assert "3 cells in 1 series held different values" in err and f"{names[2]} (3)" in err, err
+
+    # The other order: the second directory's values win those 3 cells, still 3 conflicts.
+    r = subprocess.run([seismo_bin, "export", "--data", dirs[1], "--data", dirs[0], "--format", "csv",
+                        "--match", "it_merge{k='shared'}".replace("'", '"')], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr.decode(errors="replace")
+    cells = {int(x[0]) - now: bits_of(float(x[1])) for x in list(csv.reader(io.StringIO(r.stdout.decode())))[1:]}
+    assert [cells[k] for k in (14, 15, 16, 17, 18)] == [value(14), value(15, 0.5), value(16, 0.5), value(17, 0.5),
+                                                        value(18)]
+    assert "3 cells in 1 series" in r.stderr.decode()
+
+    # A directory given twice is a mistake, refused before any output.
+    out = os.path.join(stack.root, "twice.parquet")
+    r = subprocess.run([seismo_bin, "export", "--data", dirs[0], dirs[0], "--output", out], capture_output=True,
+                       timeout=60)
+    assert r.returncode != 0 and "given twice" in r.stderr.decode() and not os.path.exists(out), r.stderr.decode()

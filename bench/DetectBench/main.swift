@@ -1,13 +1,31 @@
 // ns per SeriesDetector.update for both detectors, gauges and counters, over
 // many series updated round-robin (the ingest pattern: one sample of every
 // series per second), so the state array does not sit in L1 as a single
-// detector would. Usage: seismo-detectbench [series] [seconds]
+// detector would. Usage: seismo-detectbench [series] [samples] [step seconds]
+// A step of 300 over 1,000 samples spans 3.5 days, so the adaptive detector's
+// daily profile is in use (it needs two midnights) for the later samples.
+//
+// Two clocks: wall time, and this thread's CPU time. On a machine shared with
+// other jobs the wall clock also counts the time the thread waited for a core;
+// the CPU clock does not, so it is the figure to compare across runs there.
 import Dispatch
 import SeismoDetect
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+func threadCPUNanoseconds() -> UInt64 {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return UInt64(t.tv_sec) * 1_000_000_000 + UInt64(t.tv_nsec)
+}
 
 let args = CommandLine.arguments
 let seriesCount = args.count > 1 ? Int(args[1]) ?? 10_000 : 10_000
 let seconds = args.count > 2 ? Int(args[2]) ?? 300 : 300
+let step = args.count > 3 ? Int64(args[3]) ?? 1 : 1
 
 /// Cheap deterministic per-sample values (xorshift) so value generation costs
 /// little next to the detector itself.
@@ -19,14 +37,15 @@ struct XorShift {
     }
 }
 
-func measure(kind: DetectorKind, counter: Bool) -> (nsPerUpdate: Double, checksum: Double) {
+func measure(kind: DetectorKind, counter: Bool) -> (nsPerUpdate: Double, cpuNsPerUpdate: Double, checksum: Double) {
     var detectors = (0..<seriesCount).map { _ in SeriesDetector(kind: kind, isCounter: counter) }
     var rng = XorShift(s: 0x1234_5678_9abc_def1)
     var totals = [Double](repeating: 0, count: seriesCount)
     var checksum = 0.0
     let start = DispatchTime.now().uptimeNanoseconds
+    let cpuStart = threadCPUNanoseconds()
     for second in 0..<seconds {
-        let t = Int64(1_700_000_000 + second)
+        let t = 1_700_000_000 + Int64(second) * step
         for i in 0..<seriesCount {
             let noise = rng.next()
             let v: Double
@@ -35,19 +54,26 @@ func measure(kind: DetectorKind, counter: Bool) -> (nsPerUpdate: Double, checksu
         }
     }
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
-    return (elapsed / Double(seriesCount * seconds), checksum)
+    let cpu = Double(threadCPUNanoseconds() - cpuStart)
+    let updates = Double(seriesCount * seconds)
+    return (elapsed / updates, cpu / updates, checksum)
 }
 
-print("series \(seriesCount), seconds \(seconds), updates per row \(seriesCount * seconds), state \(MemoryLayout<SeriesDetector>.stride) bytes/series")
-print("detector   input     ns/update   updates/s/core   checksum")
+print("series \(seriesCount), samples \(seconds), step \(step) s, updates per row \(seriesCount * seconds), state \(MemoryLayout<SeriesDetector>.stride) bytes/series")
+print("detector   input     ns/update   cpu ns/update   updates/s/core   checksum")
 for kind in DetectorKind.allCases {
     for counter in [false, true] {
         let r = measure(kind: kind, counter: counter)
         let kindText = kind.rawValue.rightPadded(10)
         let inputText = (counter ? "counter" : "gauge").rightPadded(8)
-        let ns = String(Int((r.nsPerUpdate * 10).rounded())).dropLast() + "." + String(Int((r.nsPerUpdate * 10).rounded())).suffix(1)
-        print("\(kindText) \(inputText) \(ns.leftPadded(10))   \(String(Int(1e9 / r.nsPerUpdate)).leftPadded(14))   \(Int(r.checksum))")
+        let ns = oneDecimal(r.nsPerUpdate), cpu = oneDecimal(r.cpuNsPerUpdate)
+        print("\(kindText) \(inputText) \(ns.leftPadded(10))   \(cpu.leftPadded(13))   \(String(Int(1e9 / r.cpuNsPerUpdate)).leftPadded(14))   \(Int(r.checksum))")
     }
+}
+
+func oneDecimal(_ x: Double) -> String {
+    let tenths = Int((x * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
 }
 
 extension StringProtocol {

@@ -1,5 +1,4 @@
 import Foundation
-import SeismoModel
 
 /// Evaluates Prometheus label matchers against label sets, with Prometheus semantics:
 /// regexes are fully anchored, and a missing label has the value "" (so `a=""` matches
@@ -30,7 +29,7 @@ public struct SeriesMatcher: @unchecked Sendable {
                     let re = try NSRegularExpression(pattern: "^(?s:" + m.value + ")$")
                     return .regex(m.name, re, negate: m.kind == .regexNoMatch)
                 } catch {
-                    throw InvalidRegex(matcher: m.description, reason: "\(error)")
+                    throw InvalidRegex(matcher: m.description, reason: error.localizedDescription)
                 }
             }
         }

@@ -1,6 +1,0 @@
-import XCTest
-@testable import SeismoWatch
-
-final class PlaceholderWatchTests: XCTestCase {
-    func testModuleLinks() { _ = WatchPipeline.scoreMetric }
-}

@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import SeismoAlerting
+import SeismoDetect
+import SeismoModel
+import SeismoStore
+import XCTest
+@testable import SeismoWatch
+
+/// The inline pipeline over a real store in a temp dir: durable batches reach the
+/// detectors, group scores are stored back as `seismo:score` series, and the rule's
+/// alert fires and resolves. No Alertmanager: the evaluator's state is read directly.
+final class WatchPipelineTests: XCTestCase {
+    private var dir = ""
+    private var store: Store!
+    private var pipeline: WatchPipeline!
+
+    private static let quiet: Logger = {
+        var l = Logger(label: "watch-test")
+        l.logLevel = .critical
+        return l
+    }()
+
+    private func start(_ rules: RuleSet) throws {
+        dir = NSTemporaryDirectory() + "seismo-watch-tests/" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var config = StoreConfig(dataDirectory: dir)
+        config.headWindowSeconds = 100_000
+        store = try Store(config: config, logger: Self.quiet)
+        pipeline = try WatchPipeline(store: store, rules: rules, notifier: nil, options: .init(), logger: Self.quiet)
+        store.observer = pipeline
+        store.start()
+        pipeline.start()
+    }
+
+    override func tearDown() {
+        pipeline?.stop()
+        store?.close()
+        if !dir.isEmpty { try? FileManager.default.removeItem(atPath: dir) }
+    }
+
+    /// Appends one sample per series for `second` and waits until it is durable.
+    private func write(_ second: Int64, _ values: [(labels: [(name: String, value: String)], value: Double)]) throws {
+        var b = WriteBatch()
+        for v in values { b.append(labels: v.labels, samples: [(timestampMs: second * 1000, value: v.value)]) }
+        let done = DispatchSemaphore(value: 0)
+        try store.append(b, nowMs: (second + 1) * 1000) { _ in done.signal() }
+        done.wait()
+    }
+
+    // Near the real clock: the pipeline stores scores with the wall clock as "now".
+    private static let t0 = Int64(Date().timeIntervalSince1970) - 1000
+
+    private func memory(_ instance: String) -> [(name: String, value: String)] {
+        [("__name__", "memory_bytes"), ("instance", instance), ("job", "app")]
+    }
+
+    func testARampFiresTheRuleAndStoresTheGroupScore() throws {
+        try start(RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
+            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])]))
+        // 60 quiet seconds on two instances, then instance a ramps 20 MB per second.
+        for s in 0..<60 {
+            let wiggle = Double(s % 3) * 1000
+            try write(Self.t0 + Int64(s), [(memory("a"), 100e6 + wiggle), (memory("b"), 100e6 - wiggle)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        XCTAssertTrue(pipeline.alerts().isEmpty, "quiet data raised \(pipeline.alerts())")
+        for s in 60..<70 {
+            try write(Self.t0 + Int64(s), [(memory("a"), 100e6 + Double(s - 59) * 20e6), (memory("b"), 100e6)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        let alerts = pipeline.alerts()
+        XCTAssertEqual(alerts.count, 1, "\(alerts)")
+        XCTAssertEqual(alerts.first?.state, .firing)
+        XCTAssertEqual(alerts.first?.labels["instance"], "a")
+        XCTAssertEqual(alerts.first?.series.contains("instance=\"a\""), true, alerts.first?.series ?? "")
+
+        // The group score of instance a is stored beside the data, one cell per second.
+        let scores = try store.select([LabelMatcher(.equal, "__name__", WatchPipeline.scoreMetric),
+                                       LabelMatcher(.equal, "instance", "a")],
+                                      fromMs: Self.t0 * 1000, toMs: (Self.t0 + 70) * 1000)
+        guard scores.count == 1 else { return XCTFail("expected one score series, got \(scores.count)") }
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: scores[0].labels.map { ($0.name, $0.value) })["rule"], "Leak")
+        let last = scores[0].valueBits.last.map { Double(bitPattern: $0) } ?? 0
+        XCTAssertGreaterThan(last, 0.9)
+        XCTAssertGreaterThanOrEqual(scores[0].timestampsMs.count, 30, "one score per scored second after warm-up")
+    }
+
+    func testOneGroupOfManySeriesIsScoredWithoutLosingBatches() throws {
+        // The built-in rule's shape: every series of an instance in one group.
+        try start(RuleSet(rules: [AlertRule(name: "All", threshold: 0.99, forSeconds: 30, groupBy: ["instance"])]))
+        let series = (0..<3000).map { k in [("__name__", "m\(k)"), ("instance", "host:9100")] as [(name: String, value: String)] }
+        for s in 0..<40 {
+            try write(Self.t0 + Int64(s), series.enumerated().map { ($0.element, Double($0.offset) + Double(s % 2)) })
+        }
+        XCTAssertTrue(pipeline.waitIdle(timeoutSeconds: 60))
+        let scores = try store.select([LabelMatcher(.equal, "__name__", WatchPipeline.scoreMetric)],
+                                      fromMs: Self.t0 * 1000, toMs: (Self.t0 + 40) * 1000)
+        XCTAssertEqual(scores.count, 1, "one group, one score series")
+        XCTAssertEqual(scores.first?.timestampsMs.count, 10, "scored every second after the 30-sample warm-up (seconds 30…39)")
+        XCTAssertTrue(pipeline.alerts().isEmpty, "an alternating series is not an anomaly: \(pipeline.alerts())")
+    }
+}
