@@ -31,7 +31,7 @@ public struct StoreInspection: Sendable {
         let catalog = SeriesCatalog(path: directory.catalogPath)
         if let problem = try catalog.load() { r.problems.append("\(problem)") }
         // Segment files are opened below anyway (with the read error as the problem).
-        r.problems += directory.survey().filter { $0.kind != .segment }.map { "\($0)" }
+        r.problems += directory.survey(openSegments: false).map { "\($0)" }
         for name in FileIO.listDirectory(directory.quarantineDirectory) {
             let path = directory.quarantineDirectory + "/" + name
             r.problems.append("\(path): \(FileIO.fileSize(path) ?? 0) damaged bytes cut from the WAL or catalog at a start, kept for inspection")

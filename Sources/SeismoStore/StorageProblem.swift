@@ -52,9 +52,10 @@ extension DataDirectory {
         "LOCK", "catalog", "wal", "segments", "checkpoint", "checkpoint.tmp", "labels", "alerts", "quarantine",
     ]
 
-    /// Walks the directory for unexpected entries and segment files that do not open (a
-    /// footer check: reads the tail of each file, not its data). Read-only.
-    func survey() -> [StorageProblem] {
+    /// Walks the directory for unexpected entries and, with `openSegments`, segment files
+    /// that do not open (a footer check: reads the tail of each file, not its data).
+    /// Read-only.
+    func survey(openSegments: Bool = true) -> [StorageProblem] {
         var problems: [StorageProblem] = []
         func unknown(_ path: String, _ what: String) {
             problems.append(StorageProblem(.unknownFile, path: path, "unexpected \(what); left alone"))
@@ -84,6 +85,7 @@ extension DataDirectory {
                     unknown(filePath, "file in a segment")
                     continue
                 }
+                guard openSegments else { continue }
                 do { _ = try ParquetFileReader(path: filePath) } catch { problems.append(.segment(filePath, error)) }
             }
         }
