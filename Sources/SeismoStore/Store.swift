@@ -99,7 +99,7 @@ public final class Store: @unchecked Sendable {
         var replayed = 0
         var orphans: [(id: UInt32, timestampMs: Int64, bits: UInt64)] = []
         let seriesCount = UInt32(catalog.seriesCount)
-        let problems = try wal.replay(quarantine: directory.quarantineDirectory) { id, ts, bits in
+        let walProblems = try wal.replay(quarantine: directory.quarantineDirectory) { id, ts, bits in
             let second = floorDiv(ts, 1000)
             guard second >= sealedUntil else { return }
             guard id < seriesCount else {
@@ -110,7 +110,7 @@ public final class Store: @unchecked Sendable {
             newestSecond = max(newestSecond, second)
             replayed += 1
         }
-        for p in problems { report(p.storageProblem) }
+        for p in walProblems { report(p.storageProblem) }
         if !orphans.isEmpty {
             let adopted = try adoptLostSeries(upTo: orphans.map(\.id).max()!)
             for o in orphans where o.id < UInt32(catalog.seriesCount) {
