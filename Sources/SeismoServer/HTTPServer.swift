@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Prometheus
 import ServiceLifecycle
 import SeismoStore
@@ -15,12 +16,15 @@ public final class HTTPServer: Service, @unchecked Sendable {
     let router: Router
     let logger: Logger
     let group: MultiThreadedEventLoopGroup
+    /// Present when the listener speaks HTTPS; its context may be swapped by a reload.
+    let tls: TLSContextHolder?
     private var channel: (any Channel)?
 
     public init(config: ServerConfig, store: Store, registry: PrometheusCollectorRegistry, logger: Logger,
-                watch: WatchPipeline? = nil) {
+                watch: WatchPipeline? = nil, tls: TLSContextHolder? = nil) {
         self.config = config
         self.logger = logger
+        self.tls = tls
         router = Router(config: config, store: store, registry: registry, logger: logger, watch: watch)
         group = MultiThreadedEventLoopGroup(numberOfThreads: config.threads > 0 ? config.threads : System.coreCount)
     }
@@ -29,21 +33,38 @@ public final class HTTPServer: Service, @unchecked Sendable {
     /// the service group starts, and tests can learn the port).
     public func bind() async throws -> Int {
         let router = self.router
+        let tls = self.tls
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
+                if let tls {
+                    do {
+                        try Self.addTLSHandlers(channel: channel, tls: tls)
+                    } catch {
+                        return channel.eventLoop.makeFailedFuture(error)
+                    }
+                }
+                return channel.pipeline.configureHTTPServerPipeline(withErrorHandling: true).flatMap {
                     channel.pipeline.addHandler(HTTPHandler(router: router))
                 }
             }
         let channel = try await bootstrap.bind(host: config.host, port: config.port).get()
         self.channel = channel
         let port = channel.localAddress?.port ?? config.port
-        logger.info("listening", metadata: ["http.address": "\(config.host):\(port)"])
+        logger.info("listening", metadata: ["http.address": "\(config.host):\(port)", "http.scheme": "\(tls == nil ? "http" : "https")"])
         return port
+    }
+
+    /// TLS in front of HTTP/1.1 on the same port. The context is read per connection, so
+    /// a reload applies to connections accepted after it.
+    private static func addTLSHandlers(channel: any Channel, tls: TLSContextHolder) throws {
+        let pipeline = channel.pipeline.syncOperations
+        try pipeline.addHandler(PlaintextRefusal())
+        try pipeline.addHandler(NIOSSLServerHandler(context: tls.context))
+        try pipeline.addHandler(HandshakeWatch(timeout: .seconds(tls.settings.handshakeTimeoutSeconds)))
     }
 
     public func run() async throws {

@@ -15,6 +15,8 @@ public struct ServerConfig: Sendable {
     public var maxConcurrentRequests = 256
     /// Credentials per endpoint class (write, read, export, admin); open when absent.
     public var auth = AuthConfig()
+    /// HTTPS instead of HTTP on the listener when set.
+    public var tls: TLSSettings?
     /// Event-loop threads (0 = one per core).
     public var threads = 0
     /// How long a graceful stop waits for in-flight requests before sealing the store.

@@ -72,7 +72,35 @@ extension Store {
             for done in ready { done(outcome) }
             walBytes.removeAll(keepingCapacity: true)
             catalogBytes.removeAll(keepingCapacity: true)
+            if failure != nil && !pauseAfterFailure() { return }
         }
+    }
+
+    /// After a failed commit the kept catalog records make the loop's wait condition true
+    /// at once: without a pause it retries a full disk thousands of times a second. Waits
+    /// up to a second (a new request or a stop wakes it). On a stop with nothing but those
+    /// records left, gives them up and returns false: no durable WAL record names their
+    /// series (a WAL record is only written after its catalog records), and waiting for
+    /// space would hang the shutdown.
+    private func pauseAfterFailure() -> Bool {
+        lock.lock()
+        if pendingWAL.isEmpty && !commitStopped { _ = lock.wait(until: Date().addingTimeInterval(1)) }
+        guard commitStopped && pendingWAL.isEmpty else {
+            lock.unlock()
+            return true
+        }
+        if !catalog.pending.isEmpty {
+            logger.error("stopping with series catalog records that could not be written",
+                         metadata: ["store.bytes": "\(catalog.pending.count)"])
+            catalog.pending.removeAll()
+        }
+        // Requests that only added series (all their samples refused) still wait.
+        let left = waiters.map(\.done)
+        waiters.removeAll()
+        processedSeq = pendingSeq
+        lock.unlock()
+        for done in left { done(.failure(.storageFailure("series catalog not written before shutdown"))) }
+        return false
     }
 
     private func appendCatalog(_ bytes: [UInt8]) throws {

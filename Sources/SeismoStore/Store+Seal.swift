@@ -66,6 +66,13 @@ extension Store {
 
         var failed: [PendingSeal] = []
         for seal in work {
+            // Segments are written oldest first and stop at the first failure: recovery
+            // takes the newest segment's end as the sealed watermark and skips WAL samples
+            // below it, so a newer segment on disk would hide an older unsealed one.
+            if !failed.isEmpty {
+                failed.append(seal)
+                continue
+            }
             let started = DispatchTime.now().uptimeNanoseconds
             do {
                 let bytes = try writeSegment(seal)
@@ -103,8 +110,12 @@ extension Store {
         } catch {
             logger.error("rotating the write-ahead log failed", metadata: ["store.error": "\(error)"])
         }
-        let deleted = wal.deleteFiles(below: sealed)
+        // Both lines are at debug level; the kill -9 loop (scripts/kill-loop) reads them to
+        // tell whether a kill landed inside a truncation.
+        logger.debug("truncating write-ahead log", metadata: ["store.sealed_until": "\(sealed)"])
+        let deleted = wal.deleteFiles(below: sealed, pauseAfterFirst: FaultHooks.truncationPause)
         walLock.unlock()
+        logger.debug("write-ahead log truncated", metadata: ["store.files_deleted": "\(deleted)"])
         metrics.walFilesDeleted.increment(by: deleted)
     }
 
@@ -115,6 +126,21 @@ extension Store {
         let tmpPath = directory.segmentsDirectory + "/.tmp-" + seal.name.directoryName
         FileIO.removeTree(tmpPath)
         try FileIO.makeDirectory(tmpPath)
+        do {
+            let total = try writeColumnGroups(seal, into: tmpPath)
+            try FileIO.fsyncDirectory(tmpPath)
+            try FileIO.rename(tmpPath, finalPath)
+            try FileIO.fsyncDirectory(directory.segmentsDirectory)
+            return total
+        } catch {
+            // A half-written segment on a full disk would keep the space the WAL needs to
+            // recover; the retry rewrites it from the head anyway.
+            FileIO.removeTree(tmpPath)
+            throw error
+        }
+    }
+
+    private func writeColumnGroups(_ seal: PendingSeal, into tmpPath: String) throws -> Int64 {
         let buffer = seal.buffer
         let firstRow = buffer.firstSecond
         let rowCount = Int(buffer.lastSecond - buffer.firstSecond + 1)
@@ -144,9 +170,6 @@ extension Store {
                 createdBy: "seismo", codec: .snappy, fsync: true)
             total += Int64(written.bytes)
         }
-        try FileIO.fsyncDirectory(tmpPath)
-        try FileIO.rename(tmpPath, finalPath)
-        try FileIO.fsyncDirectory(directory.segmentsDirectory)
         return total
     }
 

@@ -123,7 +123,12 @@ final class WriteAheadLog {
 
     /// Starts a fresh file after the existing ones (never appends to a recovered file).
     func openNewFile() throws {
-        if fd >= 0 { Glibc.close(fd) }
+        if fd >= 0 {
+            Glibc.close(fd)
+            // If the open below fails (disk full), a stale number here would be closed
+            // again later — by then possibly another file's or a socket's descriptor.
+            fd = -1
+        }
         let index = (files.last?.index ?? 0) + 1
         let path = directory + "/" + Self.fileName(index)
         fd = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_APPEND)
@@ -155,13 +160,15 @@ final class WriteAheadLog {
 
     /// Deletes closed files whose samples are all below `sealedUntil`. Returns their count.
     @discardableResult
-    func deleteFiles(below sealedUntil: Int64) -> Int {
+    /// `pauseAfterFirst` is a test-only hook (see `FaultHooks`) and 0 in production.
+    func deleteFiles(below sealedUntil: Int64, pauseAfterFirst: UInt32 = 0) -> Int {
         var deleted = 0
         let current = fd >= 0 ? files.last?.index : nil
         files.removeAll { f in
             guard f.index != current, f.maxSecond < sealedUntil else { return false }
             unlink(f.path)
             deleted += 1
+            if deleted == 1 && pauseAfterFirst > 0 { usleep(pauseAfterFirst * 1000) }
             return true
         }
         if deleted > 0 { try? FileIO.fsyncDirectory(directory) }

@@ -29,7 +29,8 @@ extension Serve {
         }
         let urls = alertmanagerURLs.isEmpty ? (file?.alerting?.alertmanagers ?? []) : alertmanagerURLs
         let host = server.host == "0.0.0.0" ? "127.0.0.1" : server.host
-        let external = externalURL ?? file?.alerting?.external_url ?? "http://\(host):\(server.port)"
+        let scheme = server.tls == nil ? "http" : "https"
+        let external = externalURL ?? file?.alerting?.external_url ?? "\(scheme)://\(host):\(server.port)"
         let base = external.hasSuffix("/") ? String(external.dropLast()) : external
         return DetectionSettings(rulesPath: rulesPath, alertmanagers: urls, generatorURL: base + "/api/v1/alerts")
     }
@@ -42,18 +43,21 @@ final class DetectionSetup: Service, @unchecked Sendable {
     let notifier: AlertmanagerNotifier?
     let settings: DetectionSettings
     let logger: Logger
-    private var hangup: (any DispatchSourceSignal)?
+    private let hangup: HangupSignal
+    private var hangupID: Int?
 
-    private init(pipeline: WatchPipeline, notifier: AlertmanagerNotifier?, settings: DetectionSettings, logger: Logger) {
+    private init(pipeline: WatchPipeline, notifier: AlertmanagerNotifier?, settings: DetectionSettings, logger: Logger,
+                 hangup: HangupSignal) {
         self.pipeline = pipeline
         self.notifier = notifier
         self.settings = settings
         self.logger = logger
+        self.hangup = hangup
     }
 
     /// Builds the pipeline, registers it with the store (before the store's threads
     /// start) and starts its threads.
-    static func start(detection: DetectionSettings, store: Store, logger: Logger) throws -> DetectionSetup {
+    static func start(detection: DetectionSettings, store: Store, logger: Logger, hangup: HangupSignal) throws -> DetectionSetup {
         let rules = try detection.rulesPath.map(RuleSet.load(path:)) ?? RuleSet.builtInDefault
         let notifier = detection.alertmanagers.isEmpty ? nil : AlertmanagerNotifier(urls: detection.alertmanagers, logger: logger)
         let pipeline = try WatchPipeline(
@@ -62,7 +66,7 @@ final class DetectionSetup: Service, @unchecked Sendable {
         store.observer = pipeline
         notifier?.start()
         pipeline.start()
-        let setup = DetectionSetup(pipeline: pipeline, notifier: notifier, settings: detection, logger: logger)
+        let setup = DetectionSetup(pipeline: pipeline, notifier: notifier, settings: detection, logger: logger, hangup: hangup)
         setup.watchHangup()
         logger.info("inline detection on", metadata: [
             "rules": "\(detection.rulesPath ?? "built-in default")", "alertmanagers": "\(detection.alertmanagers)"])
@@ -72,9 +76,7 @@ final class DetectionSetup: Service, @unchecked Sendable {
     /// SIGHUP reloads the rules file; a bad file is logged and the old rules stay.
     private func watchHangup() {
         guard let path = settings.rulesPath else { return }
-        signal(SIGHUP, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
-        source.setEventHandler { [pipeline, logger] in
+        hangupID = hangup.register { [pipeline, logger] in
             do {
                 try pipeline.reload(try RuleSet.load(path: path))
                 logger.info("rules reloaded", metadata: ["rules.file": "\(path)"])
@@ -82,13 +84,11 @@ final class DetectionSetup: Service, @unchecked Sendable {
                 logger.error("rules reload failed; keeping the previous rules", metadata: ["error": "\(error)"])
             }
         }
-        source.resume()
-        hangup = source
     }
 
     func run() async throws {
         try? await gracefulShutdown()
-        hangup?.cancel()
+        if let hangupID { hangup.unregister(hangupID) }
         pipeline.stop()
         notifier?.stop(flushWithin: 2)
     }

@@ -29,6 +29,11 @@ import Yams
 ///       read: {basic_auth: {username: prometheus, password_file: /etc/seismo/read.password}}
 ///       export: {bearer_token_file: /etc/seismo/export.token}
 ///       admin: {bearer_token_file: /etc/seismo/admin.token}   # POST /api/v1/labels, reports
+///     tls:                        # HTTPS on the listen port; all files re-read on SIGHUP
+///       cert_file: /etc/seismo/tls/server.crt        # PEM, leaf first, then intermediates
+///       key_file: /etc/seismo/tls/server.key         # PEM
+///       client_ca_file: /etc/seismo/tls/clients-ca.crt   # verify client certificates
+///       client_auth: require      # none | optional | require (default: require with a CA file, else none)
 ///     detection:
 ///       enabled: true             # inline anomaly detection and alerts
 ///       rules: rules.yaml         # alert rules; without it the built-in default rule
@@ -50,6 +55,13 @@ struct FileConfig: Decodable {
         var read: Credentials?
         var export: Credentials?
         var admin: Credentials?
+    }
+
+    struct TLS: Decodable {
+        var cert_file: String?
+        var key_file: String?
+        var client_ca_file: String?
+        var client_auth: String?
     }
 
     struct Detection: Decodable {
@@ -90,6 +102,7 @@ struct FileConfig: Decodable {
     var limits: Limits?
     var detection: Detection?
     var auth: Auth?
+    var tls: TLS?
     var alerting: Alerting?
 
     static func load(path: String) throws -> FileConfig {

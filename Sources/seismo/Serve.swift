@@ -15,11 +15,12 @@ struct Serve: AsyncParsableCommand {
         Every setting has a default; a YAML file (--config) can set any of them and flags \
         override the file. On SIGTERM or SIGINT the server stops accepting, finishes \
         in-flight writes and seals the head into Parquet, so a stopped data directory is a \
-        complete dataset.
+        complete dataset. SIGHUP re-reads the alert rules and the TLS certificate, key and \
+        client CA; a file that does not load is logged and the running one kept.
         """
     )
 
-    @Option(help: "YAML configuration file (keys: listen, data, log_level, storage.*, limits.*).")
+    @Option(help: "YAML configuration file (keys: listen, data, log_level, storage.*, limits.*, auth.*, tls.*, detection.*, alerting.*).")
     var config: String?
 
     @Option(help: "Address to listen on, HOST:PORT. (default: 127.0.0.1:9201)")
@@ -61,6 +62,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-concurrent-requests"), help: "Requests handled at once; beyond → 503 + Retry-After. (default: 256)")
     var maxConcurrentRequests: Int?
 
+    @Option(name: .customLong("tls-cert-file"), help: "Serve HTTPS with this PEM certificate chain (leaf first); re-read on SIGHUP. Needs --tls-key-file.")
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key-file"), help: "PEM private key of the TLS certificate; re-read on SIGHUP.")
+    var tlsKeyFile: String?
+
+    @Option(name: .customLong("tls-client-ca-file"), help: "PEM CA bundle that client certificates must chain to; re-read on SIGHUP.")
+    var tlsClientCAFile: String?
+
+    @Option(name: .customLong("tls-client-auth"), help: "Client certificates: none, optional (verified if shown) or require. (default: require with --tls-client-ca-file, else none)")
+    var tlsClientAuth: String?
+
     @Option(help: "Alert rules YAML (reloaded on SIGHUP; check with `seismo check rules`). Without it a built-in rule watches every series.")
     var rules: String?
 
@@ -93,6 +106,11 @@ struct Serve: AsyncParsableCommand {
              .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1)]
         MetricsSystem.bootstrap(factory)
 
+        // One SIGHUP handler for every reload (rules, TLS files), so they never race.
+        // TLS files load before the store opens: a bad certificate fails at once, not
+        // after a long WAL replay.
+        let hangup = HangupSignal()
+        let tls = try startTLS(server.tls, hangup: hangup, logger: logger)
         let theStore: Store
         do {
             theStore = try Store(config: store, logger: logger)
@@ -100,17 +118,10 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("cannot open data directory \(store.dataDirectory): \(error)")
         }
         let detection = try resolveDetection(file: file, server: server)
-        let watch = try detection.map { try DetectionSetup.start(detection: $0, store: theStore, logger: logger) }
-        let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger, watch: watch?.pipeline)
+        let watch = try detection.map { try DetectionSetup.start(detection: $0, store: theStore, logger: logger, hangup: hangup) }
+        let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger, watch: watch?.pipeline, tls: tls)
         let port = try await http.bind()
-        print("""
-        Seismo is receiving remote write on http://\(server.host):\(port)/api/v1/write (data: \(store.dataDirectory))
-        Add this to prometheus.yml:
-
-        remote_write:
-          - url: http://\(server.host):\(port)/api/v1/write
-
-        """)
+        print(banner(server: server, port: port, dataDirectory: store.dataDirectory))
         fflush(stdout)
         // Services stop in reverse order: HTTP first (drains in-flight writes), then the
         // store (seals the head).
@@ -177,6 +188,7 @@ struct Serve: AsyncParsableCommand {
             server.wire.maxLabelValueBytes = v
         }
         server.auth = try resolveAuth(file?.auth)
+        server.tls = try resolveTLS(file?.tls)
         do {
             try store.validate()
         } catch {

@@ -202,6 +202,69 @@ def test_prometheus_configs_pass_promtool(tmp_path):
     assert r.returncode != 0
 
 
+TLS_BLOCK = "# WITH CREDENTIALS AND TLS \u2014"
+
+
+def commented_yaml_after(text, marker):
+    """The commented-out YAML that follows `marker` (prose comment lines first, then
+    lines that are YAML once their '# ' is removed), uncommented."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if marker in line)
+    out = []
+    for line in lines[start + 1:]:
+        body = line.lstrip()
+        if not body.startswith("#"):
+            break
+        body = body[2:] if body.startswith("# ") else body[1:]
+        if out or re.match(r"[a-z_]+:\s*$", body):
+            out.append(body)
+    assert out, f"no commented YAML after {marker!r}"
+    return "\n".join(out) + "\n"
+
+
+def commented_section(text, key):
+    """A commented-out top-level section (`# key:` and its deeper-indented lines)."""
+    lines = [line.strip() for line in text.splitlines()]
+    start = lines.index(f"# {key}:")
+    out = [f"{key}:"]
+    for line in lines[start + 1:]:
+        if not line.startswith("#   "):
+            break
+        out.append(line[2:])
+    return yaml.safe_load("\n".join(out))[key]
+
+
+def test_credentials_and_tls_variants(tmp_path):
+    """The commented "with credentials and TLS" variants are real configuration: the
+    Prometheus blocks pass promtool with https + authorization + tls_config on both
+    remote_write and remote_read, and the Seismo blocks use keys FileConfig decodes."""
+    if not shutil.which("promtool"):
+        pytest.fail("promtool not installed (Debian package prometheus)")
+    with open(os.path.join(DEPLOY, "prometheus-remote-write.yaml")) as f:
+        fragment = f.read()
+    for name, text in (("fragment", fragment), ("configmap", configmap_data("prometheus-config")["prometheus.yml"])):
+        block = yaml.safe_load(commented_yaml_after(text, TLS_BLOCK))
+        for section in ("remote_write", "remote_read"):
+            entry = block[section][0]
+            assert entry["url"].startswith("https://"), (name, section, entry["url"])
+            assert entry["authorization"]["credentials_file"], (name, section)
+            assert {"ca_file", "cert_file", "key_file"} <= set(entry["tls_config"]), (name, section)
+        cfg = yaml.safe_load(text)
+        cfg.update(block)
+        p = tmp_path / f"{name}-tls.yml"
+        p.write_text(yaml.safe_dump(cfg))
+        promtool_check(str(p))
+
+    with open(os.path.join(DEPLOY, "seismo.example.yaml")) as f:
+        example = f.read()
+    for name, text in (("seismo.example.yaml", example), ("seismo-config", configmap_data("seismo-config")["seismo.yaml"])):
+        auth = commented_section(text, "auth")
+        tls = commented_section(text, "tls")
+        assert auth and set(auth) <= {"write", "read", "export", "admin"}, (name, auth)
+        assert set(tls) == {"cert_file", "key_file", "client_ca_file", "client_auth"}, (name, tls)
+        assert tls["client_auth"] in ("none", "optional", "require"), (name, tls)
+
+
 def test_alertmanager_config_passes_amtool(tmp_path):
     if not shutil.which("amtool"):
         pytest.fail("amtool not installed (Debian package prometheus-alertmanager)")
