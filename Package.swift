@@ -126,3 +126,12 @@ if Context.environment["ENABLE_BENCHMARKS"] != nil {
         dependencies: ["SeismoDetect"],
         path: "bench/DetectBench"))
 }
+
+// libFuzzer targets (fuzz/run builds them with -sanitize=fuzzer,address into .build-fuzz);
+// one binary, the target picked by SEISMO_FUZZ_TARGET. Built only on request.
+if Context.environment["ENABLE_FUZZERS"] != nil {
+    package.targets.append(.executableTarget(
+        name: "seismo-fuzz",
+        dependencies: ["SeismoWire", "SeismoModel", "SeismoStore", "SeismoExport", "SeismoParquet"],
+        path: "fuzz/Harness"))
+}

@@ -8,9 +8,12 @@ import SeismoStore
 public enum StoredIntervals {
     public static func encode(_ i: LabelInterval) -> [UInt8] {
         func seconds(_ ms: Int64) -> String {
-            let s = floorDiv(ms, 1000)
-            let frac = ms - s * 1000
-            return frac == 0 ? "\(s)" : "\(s).\(String(1000 + frac).dropFirst())"
+            // Sign first, then the magnitude: a decimal is read as sign × (whole.fraction),
+            // so -796125 ms is "-796.125", not floor and remainder ("-797.875").
+            let magnitude = ms.magnitude
+            let whole = magnitude / 1000, frac = magnitude % 1000
+            let text = frac == 0 ? "\(whole)" : "\(whole).\(String(1000 + frac).dropFirst())"
+            return ms < 0 ? "-" + text : text
         }
         var parts = ["\"start\":\(seconds(i.fromMs))", "\"end\":\(seconds(i.toMs))", "\"anomaly\":\(i.isAnomaly)"]
         if let t = i.anomalyType { parts.append("\"anomaly_type\":\(jsonString(t))") }

@@ -7,10 +7,20 @@ public enum ExportTime {
     public static func parseMilliseconds(_ raw: String) throws -> Int64 {
         let text = raw.trimmingSpaces
         guard !text.isEmpty else { throw ExportError("empty time") }
-        if let ms = unixMilliseconds(text) { return ms }
+        if let ms = unixMilliseconds(text) {
+            // Beyond year 9999 (as RFC 3339) a time is a typo, and past 2^53 ms the JSON
+            // number it is stored as (StoredIntervals) could not keep its milliseconds.
+            guard ms.magnitude <= maxMilliseconds.magnitude else {
+                throw ExportError("time \(text.debugDescription) is beyond year 9999 (Unix seconds up to 253402300799)")
+            }
+            return ms
+        }
         if let ms = try rfc3339Milliseconds(text) { return ms }
         throw ExportError("time \(text.debugDescription) is neither Unix seconds nor RFC 3339 (e.g. 2020-01-14T20:25:25Z)")
     }
+
+    /// 9999-12-31T23:59:59.999Z.
+    static let maxMilliseconds: Int64 = 253_402_300_799_999
 
     /// "123", "-5", "123.456" (sub-millisecond digits are truncated toward negative infinity).
     static func unixMilliseconds(_ text: String) -> Int64? {

@@ -37,12 +37,14 @@ public struct SelectorError: Error, Equatable, CustomStringConvertible {
 
 private struct SelectorParser {
     let text: String
-    let chars: [Character]
+    /// Code points, as PromQL's lexer reads runes: grapheme clusters would glue a
+    /// combining mark onto a quote or backslash and hide it.
+    let chars: [Unicode.Scalar]
     var pos = 0
 
     init(text: String) {
         self.text = text
-        chars = Array(text)
+        chars = Array(text.unicodeScalars)
     }
 
     mutating func parse() throws -> [LabelMatcher] {
@@ -100,7 +102,7 @@ private struct SelectorParser {
     }
 
     private mutating func readOperator() throws -> LabelMatcher.Kind {
-        let two = pos + 1 < chars.count ? String(chars[pos...pos + 1]) : ""
+        let two = pos + 1 < chars.count ? String(String.UnicodeScalarView(chars[pos...pos + 1])) : ""
         switch two {
         case "=~": pos += 2; return .regexMatch
         case "!=": pos += 2; return .notEqual
@@ -127,7 +129,7 @@ private struct SelectorParser {
             } else if c == "\n" && quote != "`" {
                 break
             } else {
-                out.append(c)
+                out.unicodeScalars.append(c)
             }
         }
         pos = start
@@ -135,7 +137,7 @@ private struct SelectorParser {
     }
 
     /// Go string-literal escapes, as PromQL accepts them.
-    private mutating func readEscape(quote: Character) throws -> String {
+    private mutating func readEscape(quote: Unicode.Scalar) throws -> String {
         guard let c = peek else { throw fail("unterminated escape") }
         pos += 1
         switch c {
@@ -164,12 +166,12 @@ private struct SelectorParser {
 
     private mutating func readCodePoint(digits: Int, radix: Int) throws -> String {
         guard pos + digits <= chars.count,
-              let v = UInt32(String(chars[pos..<pos + digits]), radix: radix),
+              let v = UInt32(String(String.UnicodeScalarView(chars[pos..<pos + digits])), radix: radix),
               let scalar = Unicode.Scalar(v) else {
             throw fail("invalid escape sequence")
         }
         pos += digits
-        return String(Character(scalar))
+        return String(scalar)
     }
 
     private static func checkRegex(_ pattern: String, at pos: Int, in text: String) throws {
@@ -178,7 +180,7 @@ private struct SelectorParser {
         var depth = 0
         var inClass = false
         var escaped = false
-        for c in pattern {
+        for c in pattern.unicodeScalars {
             if escaped { escaped = false; continue }
             switch c {
             case "\\": escaped = true
@@ -213,20 +215,20 @@ private struct SelectorParser {
         return (try? regex.wholeMatch(in: "")) != nil
     }
 
-    private var peek: Character? { pos < chars.count ? chars[pos] : nil }
+    private var peek: Unicode.Scalar? { pos < chars.count ? chars[pos] : nil }
 
     private mutating func skipSpace() {
         while let c = peek, c == " " || c == "\t" || c == "\n" || c == "\r" { pos += 1 }
     }
 
-    private func isNameStart(_ c: Character, allowColon: Bool) -> Bool {
+    private func isNameStart(_ c: Unicode.Scalar, allowColon: Bool) -> Bool {
         c == "_" || (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (allowColon && c == ":")
     }
 
     private mutating func readName(allowColon: Bool) -> String {
         let start = pos
         while let c = peek, isNameStart(c, allowColon: allowColon) || (c >= "0" && c <= "9") { pos += 1 }
-        return String(chars[start..<pos])
+        return String(String.UnicodeScalarView(chars[start..<pos]))
     }
 
     private func fail(_ message: String) -> SelectorError {

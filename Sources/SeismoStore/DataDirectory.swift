@@ -16,6 +16,8 @@ struct DataDirectory {
     var walDirectory: String { root + "/wal" }
     var segmentsDirectory: String { root + "/segments" }
     var checkpointPath: String { root + "/checkpoint" }
+    /// Unreadable bytes cut from the WAL or catalog at recovery, kept for inspection.
+    var quarantineDirectory: String { root + "/quarantine" }
     var lockPath: String { root + "/LOCK" }
 
     func createLayout() throws {

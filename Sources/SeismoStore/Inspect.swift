@@ -29,7 +29,13 @@ public struct StoreInspection: Sendable {
         }
         var r = StoreInspection()
         let catalog = SeriesCatalog(path: directory.catalogPath)
-        if let problem = try catalog.load(truncateTornTail: false) { r.problems.append(problem) }
+        if let problem = try catalog.load() { r.problems.append("\(problem)") }
+        // Segment files are opened below anyway (with the read error as the problem).
+        r.problems += directory.survey(openSegments: false).map { "\($0)" }
+        for name in FileIO.listDirectory(directory.quarantineDirectory) {
+            let path = directory.quarantineDirectory + "/" + name
+            r.problems.append("\(path): \(FileIO.fileSize(path) ?? 0) damaged bytes cut from the WAL or catalog at a start, kept for inspection")
+        }
         r.series = catalog.seriesCount
 
         var first = Int64.max
@@ -56,7 +62,7 @@ public struct StoreInspection: Sendable {
                         if let l = ts.last { last = max(last, l) }
                     }
                 } catch {
-                    r.problems.append("\(path)/\(file): \(error)")
+                    r.problems.append("\(StorageProblem.segment(path + "/" + file, error))")
                 }
             }
         }
@@ -66,7 +72,7 @@ public struct StoreInspection: Sendable {
         let wal = WriteAheadLog(directory: directory.walDirectory, rotateBytes: Int.max)
         var cells = Set<UInt64>()
         let known = UInt32(catalog.seriesCount)
-        let problems = try wal.replay(repair: false) { id, ts, _ in
+        let problems = try wal.replay() { id, ts, _ in
             let second = floorDiv(ts, 1000)
             guard second >= sealedUntil, id < known else { return }
             if cells.insert(UInt64(id) << 32 | UInt64(UInt32(truncatingIfNeeded: second))).inserted {

@@ -52,26 +52,44 @@ enum RecordLog {
         try bytes.withUnsafeBytes { raw -> ScanEnd in
             var offset = 0
             while offset < raw.count {
-                guard raw.count - offset >= headerSize else {
-                    return .invalid(offset: offset, reason: "truncated record header")
+                switch read(raw, at: offset) {
+                case .valid(let payload, let next):
+                    try body(payload)
+                    offset = next
+                case .invalid(let reason, _):
+                    return .invalid(offset: offset, reason: reason)
                 }
-                let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                let crc = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
-                guard length <= maxRecordSize else {
-                    return .invalid(offset: offset, reason: "record length \(length) out of range")
-                }
-                guard raw.count - offset - headerSize >= length else {
-                    return .invalid(offset: offset, reason: "truncated record (\(length) bytes declared)")
-                }
-                let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + headerSize)..<(offset + headerSize + length)])
-                guard CRC32C.checksum(payload) == crc else {
-                    return .invalid(offset: offset, reason: "checksum mismatch")
-                }
-                try body(payload)
-                offset += headerSize + length
             }
             return .clean
         }
+    }
+
+    enum Read {
+        case valid(payload: UnsafeRawBufferPointer, next: Int)
+        /// `next`: where the record ends by its header, when all of it is present (only
+        /// the checksum failed), so a reader may try to carry on there.
+        case invalid(reason: String, next: Int?)
+    }
+
+    /// The record starting at `offset` (< raw.count).
+    static func read(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Read {
+        guard raw.count - offset >= headerSize else {
+            return .invalid(reason: "truncated record header", next: nil)
+        }
+        let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        let crc = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
+        guard length <= maxRecordSize else {
+            return .invalid(reason: "record length \(length) out of range", next: nil)
+        }
+        guard raw.count - offset - headerSize >= length else {
+            return .invalid(reason: "truncated record (\(length) bytes declared)", next: nil)
+        }
+        let next = offset + headerSize + length
+        let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + headerSize)..<next])
+        guard CRC32C.checksum(payload) == crc else {
+            return .invalid(reason: "checksum mismatch", next: next)
+        }
+        return .valid(payload: payload, next: next)
     }
 }
 
@@ -117,7 +135,8 @@ struct PayloadReader {
     }
 
     mutating func string() -> String? {
-        guard let n = uvarint(), let b = bytes(Int(n)) else { return nil }
+        // Compared as UInt64 first: a damaged length of 2^63 or more would trap in Int().
+        guard let n = uvarint(), n <= UInt64(raw.count - offset), let b = bytes(Int(n)) else { return nil }
         return String(decoding: b, as: UTF8.self)
     }
 }

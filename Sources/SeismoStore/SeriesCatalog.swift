@@ -29,43 +29,75 @@ final class SeriesCatalog {
 
     var seriesCount: Int { index.count }
 
-    /// Loads the log, cutting a torn tail. Returns a description of any cut, for logging.
-    func load(truncateTornTail: Bool) throws -> String? {
+    /// Loads the log. A bad record ends it: the valid prefix is loaded and a description
+    /// of the rest is returned, for logging. With `quarantine` set (server start) the
+    /// file is cut at the bad record so new series can be appended after the valid
+    /// prefix; a bad part that is more than a torn tail is first copied there.
+    func load(quarantine: String? = nil) throws -> StorageProblem? {
         guard FileIO.exists(path) else { return nil }
         let bytes = try FileIO.readFile(path)
-        var problem: String?
-        let end = try RecordLog.scan(bytes) { payload in
-            var r = PayloadReader(payload)
-            switch r.u8() {
-            case Self.seriesRecord?:
-                guard let id = r.uvarint(), Int(id) == index.count,
-                      let key = r.bytes(payload.count - r.offset)
-                else { throw CatalogCorruption(reason: "series record out of sequence") }
-                index.insertNew(key)
-            case Self.metadataRecord?:
-                guard let kind = r.u8(), let family = r.string(), let help = r.string(), let unit = r.string()
-                else { throw CatalogCorruption(reason: "malformed metadata record") }
-                metadata[family] = MetricMetadata(kind: MetricMetadata.Kind(rawValue: Int(kind)) ?? .unknown,
-                                                  family: family, help: help, unit: unit)
-            default:
-                throw CatalogCorruption(reason: "unknown record type")
+        guard let bad = apply(bytes) else { return nil }
+        var problem = StorageProblem(.catalog, path: path, offset: Int64(bad.offset),
+                                     "\(bad.reason); \(bytes.count - bad.offset) bytes dropped, series after it are lost")
+        guard let quarantine else { return problem }
+        if !bad.tornTail {
+            let copy = quarantine + "/series.log.at-\(bad.offset)"
+            do {
+                try FileIO.makeDirectory(quarantine)
+                try FileIO.writeAtomically(Array(bytes[bad.offset...]), to: copy, directory: quarantine)
+                problem.reason += "; kept in \(copy)"
+            } catch {
+                // Without a copy the file is not cut: the bad record is skipped again at
+                // each start (and reported) instead of being destroyed.
+                problem.reason += "; no copy could be kept (\(error)), file left uncut"
+                return problem
             }
         }
-        if case .invalid(let offset, let reason) = end {
-            problem = "\(path): \(reason) at offset \(offset); \(bytes.count - offset) bytes dropped"
-            if truncateTornTail {
-                let fd = try FileIO.open(path, flags: O_WRONLY)
-                defer { close(fd) }
-                if ftruncate(fd, off_t(offset)) != 0 {
-                    throw FileIO.Failure(operation: "truncate", path: path, errno: errno)
-                }
-                try FileIO.fsync(fd, path: path)
-            }
+        let fd = try FileIO.open(path, flags: O_WRONLY)
+        defer { close(fd) }
+        if ftruncate(fd, off_t(bad.offset)) != 0 {
+            throw FileIO.Failure(operation: "truncate", path: path, errno: errno)
         }
+        try FileIO.fsync(fd, path: path)
         return problem
     }
 
-    struct CatalogCorruption: Error { let reason: String }
+    /// Applies the records of a catalog file's bytes (no I/O; shared with the fuzzer).
+    /// Returns where and why it stopped, or nil if every byte was a valid record.
+    func apply(_ bytes: [UInt8]) -> (offset: Int, reason: String, tornTail: Bool)? {
+        var consumed = 0
+        var malformed: String?
+        let end = RecordLog.scan(bytes) { payload in
+            guard malformed == nil else { return }
+            if let reason = applyRecord(payload) {
+                malformed = reason
+                return
+            }
+            consumed += RecordLog.headerSize + payload.count
+        }
+        if let malformed { return (consumed, malformed, false) }
+        if case .invalid(let offset, let reason) = end { return (offset, reason, reason.hasPrefix("truncated")) }
+        return nil
+    }
+
+    /// One record's effect; returns why it is malformed instead (then nothing changed).
+    private func applyRecord(_ payload: UnsafeRawBufferPointer) -> String? {
+        var r = PayloadReader(payload)
+        switch r.u8() {
+        case Self.seriesRecord?:
+            guard let id = r.uvarint(), id == UInt64(index.count), let key = r.bytes(payload.count - r.offset)
+            else { return "series record out of sequence" }
+            index.insertNew(key)
+        case Self.metadataRecord?:
+            guard let kind = r.u8(), let family = r.string(), let help = r.string(), let unit = r.string()
+            else { return "malformed metadata record" }
+            metadata[family] = MetricMetadata(kind: MetricMetadata.Kind(rawValue: Int(kind)) ?? .unknown,
+                                              family: family, help: help, unit: unit)
+        default:
+            return "unknown record type"
+        }
+        return nil
+    }
 
     /// Id for a key; a new series gets the next id and a pending catalog record, unless
     /// the catalog already holds `limit` series (then nil).

@@ -46,7 +46,7 @@ extension Store {
 
         var fromSegments = Array(repeating: Cells(), count: selected.count)
         for segment in directory.listSegments() where segment.end > fromSecond && segment.start <= toSecond {
-            try readSegment(segment, selected: selected, fromSecond: fromSecond, toSecond: toSecond, into: &fromSegments)
+            readSegment(segment, selected: selected, fromSecond: fromSecond, toSecond: toSecond, into: &fromSegments)
         }
 
         var out: [SeriesSamples] = []
@@ -113,21 +113,32 @@ extension Store {
         return a.count < b.count
     }
 
+    /// Adds the cells of the selected series held by one segment. A file or column that
+    /// fails to decode is reported (`StorageProblem`) and skipped: the query is answered
+    /// from everything else rather than failed.
     private func readSegment(_ segment: DataDirectory.SegmentName,
                              selected: [(id: UInt32, labels: [(name: String, value: String)], name: String)],
                              fromSecond: Int64, toSecond: Int64,
-                             into cells: inout [Cells]) throws {
+                             into cells: inout [Cells]) {
         let path = directory.segmentPath(segment)
         let files = FileIO.listDirectory(path).filter { $0.hasSuffix(".parquet") }
         var readers: [String: (reader: ParquetFileReader, columns: [String: Int], timestamps: [Int64]?)] = [:]
-        func open(_ file: String) throws -> (reader: ParquetFileReader, columns: [String: Int], timestamps: [Int64]?) {
+        var unreadable: Set<String> = []
+        func open(_ file: String) -> (reader: ParquetFileReader, columns: [String: Int], timestamps: [Int64]?)? {
             if let r = readers[file] { return r }
-            let reader = try ParquetFileReader(path: path + "/" + file)
-            var columns: [String: Int] = [:]
-            for (i, c) in reader.columns.enumerated() where i > 0 { columns[c.name] = i }
-            let entry = (reader, columns, [Int64]?.none)
-            readers[file] = entry
-            return entry
+            guard !unreadable.contains(file) else { return nil }
+            do {
+                let reader = try ParquetFileReader(path: path + "/" + file)
+                var columns: [String: Int] = [:]
+                for (i, c) in reader.columns.enumerated() where i > 0 { columns[c.name] = i }
+                let entry = (reader, columns, [Int64]?.none)
+                readers[file] = entry
+                return entry
+            } catch {
+                report(.segment(path + "/" + file, error))
+                unreadable.insert(file)
+                return nil
+            }
         }
         for (k, s) in selected.enumerated() {
             // The file of the series' id range first; other files only if the series is not
@@ -135,18 +146,26 @@ extension Store {
             let preferred = DataDirectory.columnGroupFileName(Int(s.id) / config.columnsPerFile)
             let order = files.contains(preferred) ? [preferred] + files.filter { $0 != preferred } : files
             for file in order {
-                var entry = try open(file)
-                guard let index = entry.columns[s.name] else { continue }
-                if entry.timestamps == nil {
-                    entry.timestamps = try entry.reader.readInt64Column(0)
-                    readers[file] = entry
-                }
-                let timestamps = entry.timestamps!
-                let values = try entry.reader.readDoubleColumn(index)
-                for (row, v) in values.enumerated() {
-                    guard let v else { continue }
-                    let second = floorDiv(timestamps[row], 1000)
-                    if second >= fromSecond && second <= toSecond { cells[k].append(second: second, bits: v) }
+                guard var entry = open(file), let index = entry.columns[s.name] else { continue }
+                do {
+                    if entry.timestamps == nil {
+                        entry.timestamps = try entry.reader.readInt64Column(0)
+                        readers[file] = entry
+                    }
+                    let timestamps = entry.timestamps!
+                    let values = try entry.reader.readDoubleColumn(index)
+                    for (row, v) in values.enumerated() {
+                        guard let v else { continue }
+                        let second = floorDiv(timestamps[row], 1000)
+                        if second >= fromSecond && second <= toSecond { cells[k].append(second: second, bits: v) }
+                    }
+                } catch {
+                    report(.segment(path + "/" + file, error))
+                    // Without its timestamps no column of the file can be placed in time.
+                    if entry.timestamps == nil {
+                        unreadable.insert(file)
+                        readers[file] = nil
+                    }
                 }
                 break
             }

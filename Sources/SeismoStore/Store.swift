@@ -23,6 +23,7 @@ public final class Store: @unchecked Sendable {
     let directory: DataDirectory
     let logger: Logger
     let metrics = StoreMetrics()
+    let problems = ProblemReporter()
 
     /// Guards everything below up to `walLock`'s section.
     let lock = NSCondition()
@@ -84,9 +85,10 @@ public final class Store: @unchecked Sendable {
         for name in directory.removeTemporarySegments() {
             logger.warning("removed unfinished segment from an interrupted seal", metadata: ["store.segment": "\(name)"])
         }
-        if let problem = try catalog.load(truncateTornTail: true) {
-            logger.warning("series catalog: cut invalid tail", metadata: ["store.problem": "\(problem)"])
-        }
+        // Damage is reported and worked around, never fatal: the valid part of every file
+        // is served (storage-format §9).
+        for problem in directory.survey() { report(problem) }
+        if let problem = try catalog.load(quarantine: directory.quarantineDirectory) { report(problem) }
         catalogFD = try FileIO.open(directory.catalogPath, flags: O_WRONLY | O_CREAT | O_APPEND)
         catalogSize = off_t(FileIO.fileSize(directory.catalogPath) ?? 0)
         let sealed = directory.sealedUntil()
@@ -95,25 +97,29 @@ public final class Store: @unchecked Sendable {
             newestSecond = sealed - 1
         }
         var replayed = 0
-        var unknown = 0
+        var orphans: [(id: UInt32, timestampMs: Int64, bits: UInt64)] = []
         let seriesCount = UInt32(catalog.seriesCount)
-        let problems = try wal.replay(repair: true) { id, ts, bits in
+        let walProblems = try wal.replay(quarantine: directory.quarantineDirectory) { id, ts, bits in
             let second = floorDiv(ts, 1000)
             guard second >= sealedUntil else { return }
             guard id < seriesCount else {
-                unknown += 1
+                orphans.append((id, ts, bits))  // its series record was lost with catalog damage
                 return
             }
             head.put(series: id, timestampMs: ts, valueBits: bits)
             newestSecond = max(newestSecond, second)
             replayed += 1
         }
-        for p in problems {
-            logger.warning("write-ahead log: invalid record", metadata: ["store.problem": "\(p)"])
-        }
-        if unknown > 0 {
-            logger.error("write-ahead log: samples of series missing from the catalog skipped",
-                         metadata: ["store.samples": "\(unknown)"])
+        for p in walProblems { report(p.storageProblem) }
+        if !orphans.isEmpty {
+            let adopted = try adoptLostSeries(upTo: orphans.map(\.id).max()!)
+            for o in orphans where o.id < UInt32(catalog.seriesCount) {
+                head.put(series: o.id, timestampMs: o.timestampMs, valueBits: o.bits)
+                newestSecond = max(newestSecond, floorDiv(o.timestampMs, 1000))
+                replayed += 1
+            }
+            logger.error("write-ahead log: samples of series missing from the catalog (lost with catalog damage)",
+                         metadata: ["store.samples": "\(orphans.count)", "store.placeholder_series": "\(adopted)"])
         }
         try wal.openNewFile()
         metrics.replayedSamples.increment(by: replayed)

@@ -23,7 +23,7 @@ public final class StoreSnapshot: StoreWindowSession {
         }
         let catalog = SeriesCatalog(path: directory.catalogPath)
         var problems: [String] = []
-        if let p = try catalog.load(truncateTornTail: false) { problems.append(p) }
+        if let p = try catalog.load() { problems.append("\(p)") }
         series = (0..<UInt32(catalog.seriesCount)).map { ExportSeriesRef(id: $0, labels: catalog.labels(of: $0)) }
         let sealedUntil = directory.sealedUntil()
         // The span only groups buffers; any value gives the same cells.
@@ -31,7 +31,7 @@ public final class StoreSnapshot: StoreWindowSession {
         let known = UInt32(catalog.seriesCount)
         let wal = WriteAheadLog(directory: directory.walDirectory, rotateBytes: Int.max)
         if FileIO.isDirectory(directory.walDirectory) {
-            let replay = try wal.replay(repair: false) { id, ts, bits in
+            let replay = try wal.replay() { id, ts, bits in
                 guard floorDiv(ts, 1000) >= sealedUntil, id < known else { return }
                 head.put(series: id, timestampMs: ts, valueBits: bits)
             }
@@ -39,8 +39,14 @@ public final class StoreSnapshot: StoreWindowSession {
         }
         self.head = head
         self.problems = problems
-        segments = SegmentWindowReader(directory: directory)
+        let found = ProblemList()
+        readProblems = found
+        segments = SegmentWindowReader(directory: directory) { found.add($0) }
     }
+
+    /// Damaged segment files met while exporting (skipped), for logging by the caller.
+    public var segmentProblems: [StorageProblem] { readProblems.items }
+    private let readProblems: ProblemList
 
     public func catalogSeries() -> [ExportSeriesRef] { series }
 
@@ -62,7 +68,7 @@ public final class LiveStoreSession: StoreWindowSession {
 
     public init(store: Store) {
         self.store = store
-        segments = SegmentWindowReader(directory: store.directory)
+        segments = SegmentWindowReader(directory: store.directory) { [store] in store.report($0) }
     }
 
     public func catalogSeries() -> [ExportSeriesRef] {
@@ -89,5 +95,14 @@ public final class LiveStoreSession: StoreWindowSession {
         copyHeadCells(heads(), ids: selected.map(\.id), fromSecond: fromSecond, into: buffers)
         store.lock.unlock()
         try segments.fill(names: selected.map(\.selector), fromSecond: fromSecond, into: buffers)
+    }
+}
+
+/// Problems collected by an export snapshot, each once.
+final class ProblemList: @unchecked Sendable {
+    private var seen: Set<StorageProblem> = []
+    private(set) var items: [StorageProblem] = []
+    func add(_ p: StorageProblem) {
+        if seen.insert(p).inserted { items.append(p) }
     }
 }

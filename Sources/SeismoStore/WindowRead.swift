@@ -93,9 +93,25 @@ final class SegmentWindowReader {
 
     private let directory: DataDirectory
     private var open: [Int64: OpenSegment] = [:]
+    /// Called for a file or column that does not decode; it is then skipped, so an
+    /// export holds everything readable instead of failing on one damaged file.
+    private let report: (StorageProblem) -> Void
 
-    init(directory: DataDirectory) {
+    init(directory: DataDirectory, report: @escaping (StorageProblem) -> Void) {
         self.directory = directory
+        self.report = report
+    }
+
+    /// A file's reader and its first row's second, or nil (reported) if it does not decode.
+    private func openFile(_ path: String) -> (reader: ParquetFileReader, firstSecond: Int64?)? {
+        do {
+            let reader = try ParquetFileReader(path: path)
+            guard reader.rowCount > 0 else { return (reader, nil) }
+            return (reader, floorDiv(try reader.readInt64Column(0)[0], 1000))
+        } catch {
+            report(.segment(path, error))
+            return nil
+        }
     }
 
     private func load(_ name: DataDirectory.SegmentName) throws -> OpenSegment? {
@@ -105,11 +121,9 @@ final class SegmentWindowReader {
         guard FileIO.isDirectory(path) else { return nil }
         var segment = OpenSegment(end: name.end)
         for file in FileIO.listDirectory(path).filter({ $0.hasSuffix(".parquet") }).sorted() {
-            let reader = try ParquetFileReader(path: path + "/" + file)
-            guard reader.rowCount > 0 else { continue }
-            let ts = try reader.readInt64Column(0)
+            guard let (reader, first) = openFile(path + "/" + file), let firstSecond = first else { continue }
             let f = segment.files.count
-            segment.files.append((reader, floorDiv(ts[0], 1000)))
+            segment.files.append((reader, firstSecond))
             for (i, c) in reader.columns.enumerated() where i > 0 && segment.byName[c.name] == nil {
                 segment.byName[c.name] = (f, i)
             }
@@ -128,8 +142,12 @@ final class SegmentWindowReader {
             for (k, columnName) in names.enumerated() {
                 guard let at = segment.byName[columnName] else { continue }
                 let file = segment.files[at.file]
-                _ = try file.reader.scatterDoubleColumn(at.column, firstRow: Int(fromSecond - file.firstSecond),
-                                                        values: buffers.values(k), presence: buffers.presence(k))
+                do {
+                    _ = try file.reader.scatterDoubleColumn(at.column, firstRow: Int(fromSecond - file.firstSecond),
+                                                            values: buffers.values(k), presence: buffers.presence(k))
+                } catch {
+                    report(.segment(file.reader.path, error))
+                }
             }
         }
     }
@@ -143,10 +161,13 @@ final class SegmentWindowReader {
         for name in Set([first, last].map(\.start)).compactMap({ s in all.first { $0.start == s } }) {
             let path = directory.segmentPath(name)
             for file in FileIO.listDirectory(path) where file.hasSuffix(".parquet") {
-                let reader = try ParquetFileReader(path: path + "/" + file)
-                let ts = try reader.readInt64Column(0)
-                if let a = ts.first { lo = min(lo, floorDiv(a, 1000)) }
-                if let b = ts.last { hi = max(hi, floorDiv(b, 1000)) }
+                do {
+                    let ts = try ParquetFileReader(path: path + "/" + file).readInt64Column(0)
+                    if let a = ts.first { lo = min(lo, floorDiv(a, 1000)) }
+                    if let b = ts.last { hi = max(hi, floorDiv(b, 1000)) }
+                } catch {
+                    report(.segment(path + "/" + file, error))
+                }
             }
         }
         return lo <= hi ? (lo, hi) : nil

@@ -38,67 +38,87 @@ final class WriteAheadLog {
 
     static func listFiles(_ directory: String) -> [(index: Int, path: String)] {
         FileIO.listDirectory(directory).compactMap { name in
-            guard name.hasSuffix(".wal"), let i = Int(name.dropLast(4)) else { return nil }
+            guard isFileName(name), let i = Int(name.dropLast(4)) else { return nil }
             return (i, directory + "/" + name)
         }.sorted { $0.index < $1.index }
     }
+
+    static func isFileName(_ name: String) -> Bool { name.hasSuffix(".wal") && Int(name.dropLast(4)) != nil }
 
     struct ReplayProblem: CustomStringConvertible {
         let path: String
         let offset: Int
         let reason: String
-        var description: String { "\(path) at offset \(offset): \(reason)" }
+        /// An incomplete last record of the newest file (a crash mid-append), not damage.
+        var tornTail = false
+        /// Where the damaged bytes were copied (server start only).
+        var quarantinedTo: String?
+        var quarantineFailure: String?
+        var description: String { "\(storageProblem)" }
+
+        var storageProblem: StorageProblem {
+            StorageProblem(tornTail ? .walTornTail : .walCorrupt, path: path, offset: Int64(offset),
+                           reason + (quarantinedTo.map { "; damaged bytes kept in \($0)" } ?? "")
+                               + (quarantineFailure.map { "; no copy could be kept, so the file is left uncut: \($0)" } ?? ""))
+        }
     }
 
-    /// Reads every WAL file in order and calls `sample` for each sample. A bad record
-    /// ends that file's replay: in the last file it is a torn tail and is cut off when
-    /// `repair` is set; earlier it is corruption and is reported (the rest of the file is
-    /// unreadable, later files still replay).
-    func replay(repair: Bool, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
+    /// Reads every WAL file in order and calls `sample` for each sample of its intact
+    /// records (see `parseFile`); later files replay whatever an earlier one holds. With
+    /// `quarantine` set (server start) damaged bytes are copied into that directory (all
+    /// but a torn tail of the newest file) and a file whose replay stopped is cut there,
+    /// so the problem is reported once (storage-format §9). A skipped record in the
+    /// middle stays: cutting would lose the intact records after it; the file goes away
+    /// as usual once its samples are sealed.
+    func replay(quarantine: String? = nil, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
         var problems: [ReplayProblem] = []
         let list = Self.listFiles(directory)
         for (n, entry) in list.enumerated() {
             let bytes = try FileIO.readFile(entry.path)
-            var maxSecond = Int64.min
-            var malformedAt: Int?
-            var consumed = 0
-            let end = RecordLog.scan(bytes) { payload in
-                var r = PayloadReader(payload)
-                guard malformedAt == nil, r.u8() == Self.sampleRecord else {
-                    malformedAt = malformedAt ?? consumed
-                    return
+            let parsed = Self.parseFile(bytes, sample: sample)
+            var keptAll = true
+            for damage in parsed.damage {
+                let isStop = damage.start == parsed.stoppedAt
+                let torn = isStop && parsed.tornTail && n == list.count - 1
+                let size = damage.end - damage.start
+                var problem = ReplayProblem(
+                    path: entry.path, offset: damage.start,
+                    reason: torn ? "torn tail (\(damage.reason)), \(size) bytes dropped"
+                        : isStop ? "corrupt record (\(damage.reason)); the \(size) bytes from here to the end are not replayed"
+                        : "corrupt record (\(damage.reason)); \(size) bytes skipped, the records after them replayed",
+                    tornTail: torn)
+                if let quarantine, !torn {
+                    keptAll = keepCopy(&problem, Array(bytes[damage.start..<damage.end]), in: quarantine, index: entry.index) && keptAll
                 }
-                while !r.isAtEnd {
-                    guard let id = r.uvarint(), let ts = r.u64(), let bits = r.u64() else {
-                        malformedAt = consumed
-                        return
-                    }
-                    let t = Int64(bitPattern: ts)
-                    maxSecond = max(maxSecond, floorDiv(t, 1000))
-                    sample(UInt32(truncatingIfNeeded: id), t, bits)
+                problems.append(problem)
+            }
+            if quarantine != nil, let stop = parsed.stoppedAt, keptAll {
+                let wfd = try FileIO.open(entry.path, flags: O_WRONLY)
+                defer { Glibc.close(wfd) }
+                if ftruncate(wfd, off_t(stop)) != 0 {
+                    throw FileIO.Failure(operation: "truncate", path: entry.path, errno: errno)
                 }
-                consumed += RecordLog.headerSize + payload.count
+                try FileIO.fsync(wfd, path: entry.path)
             }
-            if let at = malformedAt {
-                problems.append(ReplayProblem(path: entry.path, offset: at, reason: "malformed sample record"))
-            }
-            if case .invalid(let offset, let reason) = end {
-                let isLast = n == list.count - 1
-                problems.append(ReplayProblem(
-                    path: entry.path, offset: offset,
-                    reason: isLast ? "torn tail (\(reason)), \(bytes.count - offset) bytes dropped" : "corrupt record (\(reason)); rest of file skipped"))
-                if isLast && repair {
-                    let wfd = try FileIO.open(entry.path, flags: O_WRONLY)
-                    defer { Glibc.close(wfd) }
-                    if ftruncate(wfd, off_t(offset)) != 0 {
-                        throw FileIO.Failure(operation: "truncate", path: entry.path, errno: errno)
-                    }
-                    try FileIO.fsync(wfd, path: entry.path)
-                }
-            }
-            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: maxSecond))
+            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parsed.maxSecond))
         }
         return problems
+    }
+
+    /// Copies bytes about to be cut into the quarantine directory. On failure (disk full,
+    /// …) the file is left uncut: its bad part is skipped again at the next start, which
+    /// is better than destroying the only copy.
+    private func keepCopy(_ problem: inout ReplayProblem, _ bytes: [UInt8], in quarantine: String, index: Int) -> Bool {
+        let copy = quarantine + "/" + Self.fileName(index) + ".at-\(problem.offset)"
+        do {
+            try FileIO.makeDirectory(quarantine)
+            try FileIO.writeAtomically(bytes, to: copy, directory: quarantine)
+            problem.quarantinedTo = copy
+            return true
+        } catch {
+            problem.quarantineFailure = "\(error)"
+            return false
+        }
     }
 
     /// Starts a fresh file after the existing ones (never appends to a recovered file).

@@ -63,4 +63,15 @@ import Testing
         #expect(back[0].fromMs == 10_000 && back[0].toMs == 20_250 && back[0].details == "d\t\"q\"" && back[0].isAnomaly && back[0].state == "s")
         #expect(throws: ExportError.self) { try LabelFileParser.parseRequestBody(Array("[1, 2]".utf8)) }
     }
+
+    /// Found by the `labels` fuzz target (fuzz/regressions/labels): a time before the
+    /// epoch with a fraction, -796.125 s, was stored as "-797.875" (floor seconds, then the
+    /// positive remainder), which reads back 1.75 s earlier.
+    @Test func storedFormKeepsFractionalTimesBeforeTheEpoch() throws {
+        for ms: Int64 in [-796_125, -1, -999, -1000, -1001, 1, 999, 1_796_000_000_250] {
+            let i = LabelInterval(fromMs: ms, toMs: 1_796_000_001_000, isAnomaly: true, anomalyType: "t")
+            let back = try LabelFileParser.parseRequestBody(StoredIntervals.encode(i))
+            #expect(back.first?.fromMs == ms, "\(ms) ms stored as \(String(decoding: StoredIntervals.encode(i), as: UTF8.self))")
+        }
+    }
 }

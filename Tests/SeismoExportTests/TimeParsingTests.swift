@@ -27,4 +27,15 @@ import Testing
         #expect(message("2020-01-14").contains("needs date, time and zone"))
         #expect(message("").contains("empty time"))
     }
+
+    /// Found by the `labels` fuzz target (fuzz/regressions/labels/time-beyond-year-9999):
+    /// 719607960001050.2 s parsed, but its stored JSON number came back 50 ms off (beyond
+    /// 2^53 ms a double cannot hold every millisecond). Times past year 9999 are refused.
+    @Test func timesBeyondYear9999AreRefused() throws {
+        #expect(try ExportTime.parseMilliseconds("253402300799.999") == 253_402_300_799_999)
+        #expect(try ExportTime.parseMilliseconds("-253402300799") == -253_402_300_799_000)
+        for text in ["719607960001050.2", "253402300800", "-253402300800.5"] {
+            #expect(throws: ExportError.self, "\(text)") { try ExportTime.parseMilliseconds(text) }
+        }
+    }
 }

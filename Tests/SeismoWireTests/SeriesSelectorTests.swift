@@ -24,6 +24,19 @@ final class SeriesSelectorTests: XCTestCase {
         XCTAssertEqual(s.matchers[0], LabelMatcher(.regexMatch, "__name__", "node_.+"))
     }
 
+    /// Found by the `selector` fuzz target (fuzz/regressions/selector): the parser walked
+    /// grapheme clusters, so a quote followed by a combining mark (U+07AD here) was one
+    /// character that is not a quote, and `\"` + mark was an "unknown escape". PromQL
+    /// works on code points.
+    func testCombiningMarksAfterQuotesAndEscapes() throws {
+        let s = try SeriesSelector.parse("up{a=\"x\\\"\u{07AD}\", b=\"e\u{0301}\"}")
+        XCTAssertEqual(s.matchers[1], LabelMatcher(.equal, "a", "x\"\u{07AD}"))
+        XCTAssertEqual(s.matchers[2], LabelMatcher(.equal, "b", "e\u{0301}"))
+        XCTAssertEqual(try SeriesSelector.parse(s.description), s)
+        // A mark right after the closing quote is a stray character, not part of the quote.
+        XCTAssertThrowsError(try SeriesSelector.parse("up{a=\"x\"\u{0301}}"))
+    }
+
     func testErrorsNameTheProblemAndColumn() {
         func message(_ text: String) -> String {
             do { _ = try SeriesSelector.parse(text); return "parsed" } catch { return "\(error)" }

@@ -1,0 +1,113 @@
+import SeismoModel
+
+/// Parsing of one WAL file's bytes, with no I/O: replay, inspection, export snapshots and
+/// the fuzzer (fuzz/Harness) all go through it, so they agree on what a file holds.
+///
+/// Recovery rule (storage-format §9): records replay in order. A damaged record (bad
+/// checksum, or a payload that is not a sample record) is skipped when its header still
+/// frames the next record, i.e. a valid record (or the end of the file) starts right
+/// after it: with a checksum on every record, that is proof the length field was
+/// intact, so only that record's samples are lost. Otherwise the file's replay stops
+/// there; the rest of it is unreadable.
+extension WriteAheadLog {
+    /// Bytes of a WAL file that were not replayed.
+    struct Damage: Equatable {
+        var start: Int
+        var end: Int
+        var reason: String
+    }
+
+    /// What a WAL file's bytes hold.
+    struct FileParse: Equatable {
+        /// Samples handed to the callback.
+        var samples = 0
+        /// Newest second of those samples (Int64.min if none).
+        var maxSecond = Int64.min
+        /// Damaged ranges in file order: skipped records, and last the unreadable rest
+        /// of the file if replay stopped.
+        var damage: [Damage] = []
+        /// Where replay stopped (everything from here on is in the last `damage`), or nil
+        /// if it reached the end of the file.
+        var stoppedAt: Int?
+        /// The stop is only an incomplete last record, or zero bytes where records were
+        /// being appended: what a crash mid-append leaves (never acknowledged data).
+        var tornTail = false
+    }
+
+    /// Calls `sample` for every sample of every intact record. A record is applied whole
+    /// or not at all: its payload is checked completely before any sample is handed out.
+    static func parseFile(_ bytes: [UInt8], sample: (UInt32, Int64, UInt64) -> Void) -> FileParse {
+        var result = FileParse()
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let reason: String
+                var skipTo: Int?
+                switch RecordLog.read(raw, at: offset) {
+                case .valid(let payload, let next):
+                    if let count = sampleCount(payload) {
+                        emit(payload, count: count, into: &result, sample)
+                        offset = next
+                        continue
+                    }
+                    reason = "malformed sample record"
+                    skipTo = next
+                case .invalid(let why, let next):
+                    reason = why
+                    skipTo = next
+                }
+                if isZero(raw, from: offset) {
+                    result.tornTail = true
+                    skipTo = nil
+                } else if let next = skipTo, next < raw.count, case .invalid = RecordLog.read(raw, at: next) {
+                    skipTo = nil
+                }
+                let end = skipTo ?? raw.count
+                if let last = result.damage.last, last.end == offset {
+                    result.damage[result.damage.count - 1].end = end  // one problem per damaged run
+                } else {
+                    result.damage.append(Damage(start: offset, end: end, reason: reason))
+                }
+                guard let next = skipTo else {
+                    // A run of skipped records ending in the stop is one unreadable tail.
+                    result.stoppedAt = result.damage[result.damage.count - 1].start
+                    result.tornTail = result.tornTail || reason.hasPrefix("truncated")
+                    return
+                }
+                offset = next
+            }
+        }
+        return result
+    }
+
+    private static func emit(_ payload: UnsafeRawBufferPointer, count: Int, into result: inout FileParse,
+                             _ sample: (UInt32, Int64, UInt64) -> Void) {
+        var r = PayloadReader(payload)
+        _ = r.u8()
+        for _ in 0..<count {
+            // Validated by sampleCount; the force-unwraps cannot fail.
+            let id = r.uvarint()!, t = Int64(bitPattern: r.u64()!), bits = r.u64()!
+            result.maxSecond = max(result.maxSecond, floorDiv(t, 1000))
+            sample(UInt32(id), t, bits)
+        }
+        result.samples += count
+    }
+
+    /// Number of samples in a sample-record payload, or nil if it is not one: wrong type
+    /// byte, a truncated sample, or a series id that does not fit 32 bits.
+    static func sampleCount(_ payload: UnsafeRawBufferPointer) -> Int? {
+        var r = PayloadReader(payload)
+        guard r.u8() == sampleRecord else { return nil }
+        var n = 0
+        while !r.isAtEnd {
+            guard let id = r.uvarint(), id <= UInt64(UInt32.max), r.u64() != nil, r.u64() != nil else { return nil }
+            n += 1
+        }
+        return n
+    }
+
+    /// Zeros to the end: space a filesystem allocated for an append that never landed.
+    private static func isZero(_ raw: UnsafeRawBufferPointer, from offset: Int) -> Bool {
+        raw[offset...].allSatisfy { $0 == 0 }
+    }
+}

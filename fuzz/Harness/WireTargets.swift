@@ -1,0 +1,101 @@
+import SeismoModel
+import SeismoStore
+import SeismoWire
+
+// Input layout of the wire targets: byte 0 picks the path (even: the rest is a snappy
+// HTTP body, odd: the rest is the uncompressed protobuf, which the fuzzer can mutate
+// field by field); the rest is the body.
+
+private let rw1Decoder = WriteRequestDecoder(limits: fuzzLimits)
+private let rw2Decoder = WriteRequestV2Decoder(limits: fuzzLimits)
+
+/// Remote-Write 1.0: structural invariants, decoding is deterministic with a reused
+/// decoder (arena recycling), and the accepted series survive encode → decode unchanged.
+func fuzzRemoteWrite1(_ input: UnsafeRawBufferPointer) {
+    guard let mode = input.first else { return }
+    let body = UnsafeRawBufferPointer(rebasing: input.dropFirst())
+    func decode() -> WriteBatch? {
+        var batch = WriteBatch()
+        do {
+            if mode & 1 == 0 { try rw1Decoder.decode(snappyBody: body, into: &batch) } else { try rw1Decoder.decode(protobuf: body, into: &batch) }
+        } catch is WireError {
+            return nil
+        } catch {
+            violated("unexpected error type \(error)")
+        }
+        return batch
+    }
+    guard let batch = decode() else { return }
+    let series = checkBatch(batch, limits: fuzzLimits)
+    guard let again = decode() else { violated("second decode of the same body failed") }
+    check(checkBatch(again, limits: fuzzLimits) == series, "second decode differs")
+
+    // protobuf-c drops -0.0 as the proto3 default; everything else must round-trip.
+    let encoded = WriteRequestEncoder.encode(series: series.map { s in
+        (LabelKey.decode(s.key)!, zip(s.timestamps, s.valueBits).map { ($0, Double(bitPattern: $1)) })
+    })
+    var back = WriteBatch()
+    do { try encoded.withUnsafeBytes { try rw1Decoder.decode(snappyBody: $0, into: &back) } } catch {
+        violated("re-encoded accepted series refused: \(error)")
+    }
+    check(back.rejections.isEmpty, "re-encoded accepted series partly refused")
+    let roundTrip = checkBatch(back, limits: fuzzLimits)
+    let expected = series.map { s in
+        DecodedSeries(key: s.key, timestamps: s.timestamps,
+                      valueBits: s.valueBits.map { $0 == (-0.0 as Double).bitPattern ? 0 : $0 })
+    }
+    check(roundTrip == expected, "accepted series changed in an encode/decode round trip")
+}
+
+/// Remote-Write 2.0: structural invariants, determinism, and the sample accounting the
+/// response headers rely on: every float and histogram sample is stored or refused.
+func fuzzRemoteWrite2(_ input: UnsafeRawBufferPointer) {
+    guard let mode = input.first else { return }
+    let body = UnsafeRawBufferPointer(rebasing: input.dropFirst())
+    func decode() -> (WriteBatch, V2Counts)? {
+        var batch = WriteBatch()
+        do {
+            let counts = mode & 1 == 0 ? try rw2Decoder.decode(snappyBody: body, into: &batch)
+                                       : try rw2Decoder.decode(protobuf: body, into: &batch)
+            return (batch, counts)
+        } catch is WireError {
+            check(batch.series.isEmpty && batch.timestamps.isEmpty && batch.metadata.isEmpty,
+                  "a refused request left data in the batch")
+            return nil
+        } catch {
+            violated("unexpected error type \(error)")
+        }
+    }
+    guard let (batch, counts) = decode() else { return }
+    let series = checkBatch(batch, limits: fuzzLimits)
+    check(batch.sampleCount + batch.rejections.total == counts.samples + counts.histograms,
+          "stored \(batch.sampleCount) + refused \(batch.rejections.total) != received \(counts)")
+    check(batch.exemplarsIgnored == counts.exemplars, "exemplar count mismatch")
+    guard let (again, againCounts) = decode() else { violated("second decode of the same body failed") }
+    check(againCounts == counts && checkBatch(again, limits: fuzzLimits) == series, "second decode differs")
+}
+
+/// ReadRequest: every query decoded has matchers and start <= end; the matchers compile
+/// or are refused cleanly, and compiled ones evaluate.
+func fuzzReadRequest(_ input: UnsafeRawBufferPointer) {
+    guard let mode = input.first else { return }
+    let body = UnsafeRawBufferPointer(rebasing: input.dropFirst())
+    let request: ReadRequest
+    do {
+        request = mode & 1 == 0 ? try ReadRequestCodec.decode(snappyBody: body, limits: fuzzLimits)
+                                : try ReadRequestCodec.decode(protobuf: body)
+    } catch is WireError {
+        return
+    } catch {
+        violated("unexpected error type \(error)")
+    }
+    let sample: [(name: String, value: String)] = [("__name__", "up"), ("job", "node"), ("instance", "a:9100")]
+    for q in request.queries {
+        check(!q.matchers.isEmpty, "query without matchers")
+        check(q.startMs <= q.endMs, "query ends before it starts")
+        // Short subjects keep a pathological regex from turning into a timeout.
+        guard let filter = try? SeriesFilter(q.matchers) else { continue }
+        _ = filter.matches(sample)
+        _ = filter.matches([])
+    }
+}
