@@ -24,6 +24,14 @@ final class ReadEndpoint: @unchecked Sendable {
     let selectDuration = Timer(label: "seismo_read_select_duration_seconds", preferredDisplayUnit: .seconds)
     let encodeDuration = Timer(label: "seismo_read_encode_duration_seconds", preferredDisplayUnit: .seconds)
 
+    private let refusedTooLarge = Counter(label: "seismo_requests_refused_total", dimensions: [("limit", "read_samples")])
+
+    private func tooLarge() -> Response {
+        refusedTooLarge.increment()
+        return .text(.badRequest, "read answer too large: more than \(maxSamples) samples (limits.max_read_samples); "
+            + "narrow the time range or the matchers")
+    }
+
     init(store: Store, limits: WireLimits, logger: Logger, maxSamples: Int = 50_000_000) {
         self.store = store
         self.limits = limits
@@ -45,7 +53,7 @@ final class ReadEndpoint: @unchecked Sendable {
             selectDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
             total += series.reduce(0) { $0 + $1.timestampsMs.count }
             if total > maxSamples {
-                return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
+                return tooLarge()
             }
             results.append(series)
         }
@@ -90,7 +98,7 @@ final class ReadEndpoint: @unchecked Sendable {
                 if !chunks.isEmpty { chunked.append((s.labels, chunks)) }
             }
             if total > maxSamples {
-                return .text(.badRequest, "read answer too large: more than \(maxSamples) samples; narrow the time range or the matchers")
+                return tooLarge()
             }
             for frame in ChunkedFrames.frames(series: chunked, queryIndex: Int64(i)) { body.append(contentsOf: frame) }
         }

@@ -31,7 +31,7 @@ final class Router: @unchecked Sendable {
         self.registry = registry
         self.logger = logger
         write = WriteEndpoint(store: store, limits: config.wire, metrics: metrics, logger: logger)
-        read = ReadEndpoint(store: store, limits: config.readLimits, logger: logger)
+        read = ReadEndpoint(store: store, limits: config.readLimits, logger: logger, maxSamples: config.maxReadSamples)
         export = ExportEndpoint(store: store, logger: logger)
         labels = LabelsEndpoint(store: store, logger: logger)
         report = ReportEndpoint(store: store, watch: watch, logger: logger)

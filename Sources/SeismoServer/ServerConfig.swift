@@ -8,6 +8,9 @@ public struct ServerConfig: Sendable {
     public var wire = WireLimits()
     /// Remote-read request limits (Prometheus' own decoder allows 32 MiB decoded).
     public var readLimits = WireLimits(maxCompressedBytes: 32 << 20, maxDecodedBytes: 32 << 20)
+    /// Remote-read answers holding more samples than this are refused (400, counted as
+    /// `seismo_requests_refused_total{limit="read_samples"}`); Prometheus' own default is 5e7.
+    public var maxReadSamples = 50_000_000
     /// Bodies of non-write endpoints are small; anything larger is refused early.
     public var maxOtherBodyBytes = 1 << 20
     /// Requests being handled at once beyond which new ones get 503 + Retry-After (the

@@ -24,6 +24,7 @@ import Yams
 ///       max_label_name_length: 1024       # bytes
 ///       max_label_value_length: 4096      # bytes
 ///       max_concurrent_requests: 256      # beyond → 503 + Retry-After
+///       max_read_samples: 50000000        # remote-read answers larger → 400
 ///     auth:                       # per endpoint class; a class left out is open
 ///       write: {bearer_token_file: /etc/seismo/write.token}
 ///       read: {basic_auth: {username: prometheus, password_file: /etc/seismo/read.password}}
@@ -93,6 +94,7 @@ struct FileConfig: Decodable {
         var max_label_name_length: Int?
         var max_label_value_length: Int?
         var max_concurrent_requests: Int?
+        var max_read_samples: Int?
     }
 
     var listen: String?

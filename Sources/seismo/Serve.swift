@@ -175,6 +175,9 @@ struct Serve: AsyncParsableCommand {
         if let v = try positive(maxConcurrentRequests, file?.limits?.max_concurrent_requests, "max-concurrent-requests") {
             server.maxConcurrentRequests = v
         }
+        if let v = try positive(nil, file?.limits?.max_read_samples, "limits.max_read_samples") {
+            server.maxReadSamples = v
+        }
         if let v = try positive(nil, file?.limits?.max_series_per_request, "limits.max_series_per_request") {
             server.wire.maxSeriesPerRequest = v
         }

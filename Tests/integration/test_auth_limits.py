@@ -26,6 +26,7 @@ limits:
   max_label_value_length: 32
   max_series_per_request: 50
   max_series: 60
+  max_read_samples: 5
 """
 
 
@@ -127,6 +128,36 @@ def test_limits_answer_clearly_and_are_counted(seismo_bin, stack):
     assert harness.metric_sum(m, "seismo_samples_rejected_total", reason="label_value_too_long") == 1
     assert harness.metric_sum(m, "seismo_samples_rejected_total", reason="series_limit") == 3
     assert harness.metric_sum(m, "seismo_requests_refused_total", limit="series_per_request") == 1
+
+
+def test_read_answer_limit(seismo_bin, stack, pb):
+    """limits.max_read_samples: a remote-read answer over the limit is refused with the
+    limit named, counted; a read within it is answered."""
+    types_pb2, remote_pb2 = pb
+    seismo = start(stack)
+    hdr = {**harness.RW_HEADERS, "Authorization": "Bearer w-secret-1"}
+    t0 = (int(time.time()) - 20) * 1000
+    series = [one_series("wide", [("k", str(i))], t=t0 + i * 1000) for i in range(8)]
+    assert harness.http_request("POST", seismo.write_url, body(series), hdr).status == 204
+
+    def read(matchers):
+        req = remote_pb2.ReadRequest()
+        q = req.queries.add(start_timestamp_ms=t0 - 1000, end_timestamp_ms=t0 + 10_000)
+        for name, value in matchers:
+            q.matchers.add(type=types_pb2.LabelMatcher.EQ, name=name, value=value)
+        auth = "Basic " + base64.b64encode(b"reader:r-pass").decode()
+        return harness.http_request("POST", seismo.url + "/api/v1/read",
+                                    harness.snappy_compress(req.SerializeToString()),
+                                    {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
+                                     "X-Prometheus-Remote-Read-Version": "0.1.0", "Authorization": auth})
+
+    r = read([("__name__", "wide")])
+    assert r.status == 400 and r.text.startswith("read answer too large: more than 5 samples"), (r.status, r.text)
+    assert "limits.max_read_samples" in r.text, r.text
+    r = read([("__name__", "wide"), ("k", "3")])
+    assert r.status == 200, (r.status, r.text)
+    m = seismo.metrics()
+    assert harness.metric_sum(m, "seismo_requests_refused_total", limit="read_samples") == 1
 
 
 def test_prometheus_writes_with_bearer_credentials_file(seismo_bin, stack):
