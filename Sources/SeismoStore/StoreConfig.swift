@@ -19,8 +19,10 @@ public struct StoreConfig: Sendable {
     /// Cardinality cap: samples of series beyond this many are refused (reason
     /// `series_limit`); series that exist keep flowing. Bounds memory under a
     /// cardinality attack: each series costs its catalog entry plus, while it has samples
-    /// in the open segment, 10 bytes per second of the segment span.
-    public var maxSeries: Int = 1_000_000
+    /// in the open segment, 10 bytes per second of the segment span: about 36 KiB with
+    /// 1 h segments (measured: 50k series, 1.8 GB RSS). The default, 250k, keeps that near
+    /// 9 GiB; size it to the host (`limits.max_series`).
+    public var maxSeries: Int = 250_000
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

@@ -25,7 +25,9 @@ K8S_VERSION = "1.30.0"
 SEISMO_KEYS = {
     "listen": None, "data": None, "log_level": None,
     "storage": {"head_window", "segment_span", "retention", "columns_per_file", "wal_file_size", "max_pending_wal"},
-    "limits": {"max_body_size", "max_decoded_size", "max_future"},
+    "limits": {"max_body_size", "max_decoded_size", "max_future", "max_series", "max_series_per_request",
+               "max_labels_per_series", "max_label_name_length", "max_label_value_length",
+               "max_concurrent_requests", "max_read_samples"},
     "detection": {"enabled", "rules"},
     "alerting": {"alertmanagers", "external_url"},
 }
