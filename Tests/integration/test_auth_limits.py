@@ -4,7 +4,8 @@ Seismo; plus real Prometheus 2.42 remote-writing with a bearer `credentials_file
 - write / read / export / admin each take their own credentials (bearer or basic, from
   files); missing or wrong credentials get 401 with WWW-Authenticate, before the body
   is read; /metrics and the health probes stay open.
-- limits: labels per series, label value length, series per request (413), the
+- limits: labels per series, label value length, series per request (413), concurrent
+  requests (503 + Retry-After), the read answer size, the
   cardinality cap, each counted in /metrics.
 """
 
@@ -184,3 +185,47 @@ remote_write:
     harness.wait_until(lambda: harness.metric_sum(seismo.metrics(), "seismo_samples_stored_total") > 20, 60,
                        what="samples from Prometheus with a bearer token")
     assert harness.metric_sum(seismo.metrics(), "seismo_requests_unauthorized_total") == 0
+
+
+def test_concurrent_requests_beyond_the_limit_get_503_with_retry_after(seismo_bin, stack, pb):
+    """limits.max_concurrent_requests: with 1 allowed, a burst of simultaneous remote reads
+    gets some 503s with Retry-After (the sender backs off), each counted; the rest are
+    answered, and the health probes are answered throughout."""
+    import threading
+    types_pb2, remote_pb2 = pb
+    seismo = stack.seismo(stack.dir("data"), "--max-concurrent-requests", "1").start()
+    t0 = (int(time.time()) - 700) * 1000
+    # 200 series x 600 s: each read copies and encodes 120k samples, long enough to overlap.
+    for first in range(0, 600, 100):
+        series = [([("__name__", "busy"), ("k", f"{k:03d}")], [(t0 + s * 1000, f64_bits(s)) for s in range(first, first + 100)])
+                  for k in range(200)]
+        assert seismo.post(body(series)).status == 204
+    req = remote_pb2.ReadRequest()
+    q = req.queries.add(start_timestamp_ms=t0, end_timestamp_ms=t0 + 600_000)
+    q.matchers.add(type=types_pb2.LabelMatcher.EQ, name="__name__", value="busy")
+    payload = harness.snappy_compress(req.SerializeToString())
+    headers = {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
+               "X-Prometheus-Remote-Read-Version": "0.1.0"}
+    results = []
+    start = threading.Barrier(24)
+
+    def one():
+        start.wait()
+        r = harness.http_request("POST", seismo.url + "/api/v1/read", payload, headers, timeout=60)
+        results.append(r)
+    threads = [threading.Thread(target=one) for _ in range(24)]
+    for t in threads:
+        t.start()
+    healthy = harness.http_ok(seismo.url + "/-/healthy")
+    for t in threads:
+        t.join()
+    codes = sorted(r.status for r in results)
+    refused = [r for r in results if r.status == 503]
+    assert refused and all(r.status in (200, 503) for r in results), codes
+    assert any(r.status == 200 for r in results), codes
+    for r in refused:
+        assert r.headers.get("retry-after") == "1", r.headers
+        assert r.text.startswith("too many concurrent requests: 1 in flight"), r.text
+    assert healthy
+    m = seismo.metrics()
+    assert harness.metric_sum(m, "seismo_requests_refused_total", limit="concurrent_requests") == len(refused)
