@@ -63,24 +63,8 @@ rules:
     labels: {severity: warning}
 """
 
-PROM_YML = """\
-global: {{scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}}
-scrape_configs:
-  - job_name: node
-    static_configs: [{{targets: ['127.0.0.1:{ne_port}']}}]
-  - job_name: memory-hog
-    static_configs: [{{targets: ['127.0.0.1:{hog_port}']}}]
-remote_write:
-  - url: {url}
-    name: seismo
-    queue_config: {{max_samples_per_send: 2000, batch_send_deadline: 1s, max_backoff: 2s}}
-    metadata_config: {{send: true, send_interval: 1m}}
-"""
-
-AM_YML = """\
-route: {receiver: blackhole, group_wait: 1s, group_interval: 1s, repeat_interval: 1h}
-receivers: [{name: blackhole}]
-"""
+# The same Prometheus and Alertmanager set-up as the e2e test (3 cycles in CI).
+from test_detection_e2e import AM_YML, PROM_YML  # noqa: E402
 
 RULE_NAMES = ("MemoryHog", "SeismoAnomaly")
 

@@ -48,7 +48,7 @@ final class GroupScorerTests: XCTestCase {
     /// The running-sum scorer against the definition, evaluated by a full scan, on
     /// random updates: bursts, gaps longer than the window, late seconds, rescoring.
     func testRunningSumMatchesTheDefinition() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(state: 42)
         for trial in 0..<20 {
             let members = 1 + Int(rng.next() % 40)
             let maxAge = Int64(rng.next() % 8)
@@ -87,7 +87,7 @@ final class GroupCountScorerTests: XCTestCase {
     /// as node_exporter's sporadic series are. The noisy-OR sits near 1; the count
     /// combination stays below a 0.99 rule for 30 s at a time, and mostly far below it.
     func testBackgroundAnomaliesInALargeGroupStayQuiet() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(state: 7)
         var count = GroupScorer(memberCount: 1000, combination: .count)
         var noisy = GroupScorer(memberCount: 1000)
         var longestAbove = 0, run = 0, noisyHigh = 0, seconds = 0
@@ -109,7 +109,7 @@ final class GroupCountScorerTests: XCTestCase {
     }
 
     func testManyMembersAtOnceScoreHigh() {
-        var rng = SplitMix(seed: 8)
+        var rng = SplitMix64(state: 8)
         var g = GroupScorer(memberCount: 1000, combination: .count)
         var last = 0.0
         for t in Int64(0)..<600 {
@@ -134,18 +134,5 @@ final class GroupCountScorerTests: XCTestCase {
         for t in Int64(0)..<Int64(GroupScorer.countWarmupSeconds) {
             for m in 0..<10 { XCTAssertEqual(g.update(member: m, second: t, score: t > 30 ? 0.99 : 0), 0) }
         }
-    }
-}
-
-/// Small deterministic generator so the differential test is reproducible.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
