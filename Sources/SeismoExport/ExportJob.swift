@@ -12,6 +12,8 @@ public struct ExportSummary: Sendable {
     /// Several data directories: cells two of them held with different values (the first
     /// directory's value was written), and per column with any, (column name, count).
     public var mergeConflicts: Int64 = 0
+    /// Damaged files or records skipped while reading (path, offset, reason per line).
+    public var damage: [String] = []
     public var conflictColumns: [(column: String, cells: Int)] = []
     public init() {}
 }
@@ -106,6 +108,7 @@ public final class ExportJob {
         summary.nonNullCells = assembler.nonNull.reduce(0) { $0 + Int64($1) }
         summary.staleMarkersAsNull = assembler.staleNulls.reduce(0) { $0 + Int64($1) }
         summary.bytes = written
+        summary.damage = session.damage
         if let merged {
             for column in plan.columns {
                 let id = Int(column.series.id)

@@ -44,6 +44,7 @@ public struct MergedSource: ExportSource {
 /// `catalogSeries()`); each one remembers which sessions hold it and under which id.
 public final class MergedSession: StoreWindowSession {
     private let sessions: [StoreWindowSession]
+    public var damage: [String] { sessions.flatMap(\.damage) }
     private let series: [ExportSeriesRef]
     /// Per merged id: (session index, that session's ref), in directory order.
     private let holders: [[(session: Int, ref: ExportSeriesRef)]]

@@ -35,7 +35,8 @@ public final class StoreSnapshot: StoreWindowSession {
                 guard floorDiv(ts, 1000) >= sealedUntil, id < known else { return }
                 head.put(series: id, timestampMs: ts, valueBits: bits)
             }
-            problems.append(contentsOf: replay.map { "\($0)" })
+            // A torn tail is normal while a server is appending to the newest file.
+            problems.append(contentsOf: replay.filter { !$0.tornTail }.map { "\($0)" })
         }
         self.head = head
         self.problems = problems
@@ -46,6 +47,7 @@ public final class StoreSnapshot: StoreWindowSession {
 
     /// Damaged segment files met while exporting (skipped), for logging by the caller.
     public var segmentProblems: [StorageProblem] { readProblems.items }
+    public var damage: [String] { problems + segmentProblems.map(\.description) }
     private let readProblems: ProblemList
 
     public func catalogSeries() -> [ExportSeriesRef] { series }

@@ -222,4 +222,11 @@ public protocol StoreWindowSession: AnyObject {
     /// Fills the buffers' current window (`buffers.rows` seconds from `fromSecond`) with
     /// the cells of `series` (column k = series[k]). The caller has reset the buffers.
     func fill(_ series: [ExportSeriesRef], fromSecond: Int64, into buffers: WindowBuffers) throws
+    /// Damage met so far (unreadable catalog records, WAL records, segment files), one line
+    /// each with path and offset; the data around it was still read.
+    var damage: [String] { get }
+}
+
+extension StoreWindowSession {
+    public var damage: [String] { [] }
 }

@@ -155,6 +155,10 @@ struct Export: ParsableCommand {
     /// Conflicts do not fail the export (the table is complete, by a stated rule), but a
     /// training set built from disagreeing shards should not go unnoticed.
     private func reportConflicts(_ summary: ExportSummary) {
+        // Damaged data was skipped and the rest exported; say what is missing and where.
+        for line in summary.damage {
+            FileHandle.standardError.write(Data("seismo export: skipped damaged data: \(line)\n".utf8))
+        }
         guard summary.mergeConflicts > 0 else { return }
         let shown = summary.conflictColumns.prefix(5).map { "\($0.column) (\($0.cells))" }.joined(separator: ", ")
         let more = summary.conflictColumns.count > 5 ? ", …" : ""

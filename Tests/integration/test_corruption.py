@@ -5,6 +5,7 @@ seismo_storage_problems_total counter, `seismo inspect`) and serves everything i
 through remote read and export (docs/storage-format.md §9)."""
 
 import os
+import subprocess
 import struct
 import time
 import urllib.parse
@@ -121,6 +122,15 @@ def test_damaged_data_dir_starts_reports_and_serves_the_rest(seismo_bin, stack, 
     for path in (seg_a, seg_c, os.path.join(data, "stray.bin"), os.path.join(data, "wal", "notes.txt")):
         assert path in listed, f"inspect problems lack {path}: {info['problems']}"
     assert any(p.startswith(os.path.join(data, "quarantine")) for p in info["problems"]), info["problems"]
+
+    # Offline `seismo export` of the same directory exports what is readable and names
+    # the damaged segment files it skipped on stderr.
+    out = os.path.join(stack.dir("export"), "t.csv")
+    r = subprocess.run([seismo.binary, "export", "--data", data, "--match", '{job="it"}', "--from", str(base),
+                        "--to", str(base + 300), "--format", "csv", "--output", out],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert f"skipped damaged data: {seg_a}" in r.stderr and f"skipped damaged data: {seg_c}" in r.stderr, r.stderr
 
     # Writes still work, and a graceful stop seals them.
     post(seismo, "it_wal", base + 250, 20.0)
