@@ -14,6 +14,8 @@
 extension SeriesDetector {
     /// Huber clip of the baseline's updates, in scales.
     @usableFromInline static let baselineClip = 3.5
+    /// Beyond this z a sample also learns at a quarter of the rate.
+    @usableFromInline static let baselineSlowZ = 10.0
 
     @inlinable
     mutating func baselineScore(_ x: Double) -> Double? {
@@ -36,13 +38,16 @@ extension SeriesDetector {
             deviation += (abs(delta) - deviation) / Double(count - 1)
             return nil
         }
-        // A sample beyond the clip also learns at a quarter of the rate. Clipping alone
+        // A sample far beyond the clip (z > 10) also learns at a quarter of the rate. Clipping alone
         // was not enough for repeated anomalies: a 20 s ramp to an OOM kill moved the
         // mean up by 20 clipped steps, the displaced mean then kept every normal sample
         // after the kill "far away", and the scale ratcheted up cycle after cycle until
         // the third ramp went unseen. A lasting level shift is still learnt, in about
-        // three minutes at one sample per second instead of one.
-        let alpha = Double(p.baselineAlpha) * (z > Self.baselineClip ? 0.25 : 1)
+        // three minutes at one sample per second instead of one. Between the clip and
+        // z = 10 the rate stays full: a restart that settles a little above the old
+        // level (+14 % on a flat series, z ≈ 10) must stop scoring within seconds, not
+        // hold the alert until the next incident.
+        let alpha = Double(p.baselineAlpha) * (z > Self.baselineSlowZ ? 0.25 : 1)
         let limit = Self.baselineClip * max(deviation, floor)
         let delta = min(max(x - mean, -limit), limit)
         deviation += alpha * (abs(delta) - deviation)

@@ -58,4 +58,20 @@ final class BaselineRepeatedAnomalyTests: XCTestCase {
         XCTAssertGreaterThan(s[300] ?? 0, 0.9, "the shift itself is seen")
         XCTAssertLessThan(s.maxScore(600..<v.count), 0.5, "still anomalous 5 minutes after the shift")
     }
+
+    /// The e2e test's shape: an exactly flat cgroup usage, a 5 s ramp to the kill, then
+    /// the restarted process settles 14 % above the old level. The alert must be able to
+    /// resolve (score < 0.5) during the next workload phase, not at the next incident.
+    func testARestartSlightlyAboveTheOldLevelQuietsDownWithinSeconds() {
+        var d = SeriesDetector(kind: .baseline, isCounter: false)
+        var t: Int64 = 0
+        func feed(_ x: Double) -> Double { defer { t += 1 }; return d.update(second: t, value: x) ?? 0 }
+        for _ in 0..<40 { _ = feed(9_830_400) }
+        for k in 1...5 { XCTAssertGreaterThan(feed(9_830_400 + Double(k) * 33_554_432), 0.9) }
+        _ = feed(167_936)
+        let after = (0..<40).map { _ in feed(11_210_752) }
+        let quiet = after.firstIndex { $0 < 0.5 }
+        XCTAssertNotNil(quiet, "still ≥ 0.5 40 s after the restart: \(after.suffix(3))")
+        XCTAssertLessThan(quiet ?? 99, 30)
+    }
 }
