@@ -42,16 +42,11 @@ import harness  # noqa: E402
 
 GEN = os.path.join(REPO, "deploy", "anomaly-generator")
 
-RULES = """\
-rules:
-  - name: MemoryHog
-    match: ['{job="memory-hog", __name__="anomaly_generator_memory_usage_bytes"}']
-    detector: baseline
-    threshold: 0.9
-    for: 1s
-    resolve: {below: 0.5, for: 5s}
-    group_by: [instance]
-    labels: {severity: warning}
+# The e2e test's targeted rule and its Prometheus and Alertmanager set-up, plus the
+# built-in default rule spelled out beside the targeted one.
+from test_detection_e2e import AM_YML, PROM_YML, RULES as MEMORY_HOG_RULES  # noqa: E402
+
+RULES = MEMORY_HOG_RULES + """\
   # The built-in default rule (AlertRule.swift, RuleSet.builtInDefault), spelled out.
   - name: SeismoAnomaly
     detector: baseline
@@ -62,9 +57,6 @@ rules:
     group_score: count
     labels: {severity: warning}
 """
-
-# The same Prometheus and Alertmanager set-up as the e2e test (3 cycles in CI).
-from test_detection_e2e import AM_YML, PROM_YML  # noqa: E402
 
 RULE_NAMES = ("MemoryHog", "SeismoAnomaly")
 
