@@ -23,7 +23,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -36,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 
-from ingest import free_port, http_get, ld, node_series, varint  # noqa: E402
+from ingest import Server, free_port, http_get, ld, node_series, varint  # noqa: E402
 
 
 # ----------------------------------------------------------------------------- store writer
@@ -184,39 +183,6 @@ def big(args):
 
 # ----------------------------------------------------------------------------- peers
 
-class Server:
-    def __init__(self, name, argv, port, ready_path, workdir):
-        self.name, self.argv, self.port, self.ready_path = name, argv, port, ready_path
-        self.log = open(os.path.join(workdir, f"{name}.log"), "wb")
-        self.proc = None
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout=60):
-        self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode} (log {self.log.name})")
-            if http_get(self.url + self.ready_path, 2)[0] == 200:
-                return self
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.name} not ready after {timeout}s")
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(60)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        self.log.close()
-
-
 def write_bodies(series, start: int, seconds: int, per_body_seconds: int = 10):
     """Remote-write 1.0 bodies, in time order, `per_body_seconds` of every series each."""
     import snappy
@@ -276,13 +242,13 @@ def peers(args):
             f.write("global: {scrape_interval: 1m}\n")
         sp, vp, pp = free_port(), free_port(), free_port()
         seismo = Server("seismo", [seismo_binary(args), "serve", "--listen", f"127.0.0.1:{sp}", "--data",
-                                   os.path.join(work, "seismo"), "--head-window", "2h"], sp, "/-/ready", work)
+                                   os.path.join(work, "seismo"), "--head-window", "2h"], sp, "/-/ready", workdir=work)
         vm = Server("victoria-metrics", ["victoria-metrics", f"-storageDataPath={work}/vm",
                                          f"-httpListenAddr=127.0.0.1:{vp}", "-retentionPeriod=1y", "-search.maxExportSeries=100000",
-                                         "-search.disableCache"], vp, "/health", work)
+                                         "-search.disableCache"], vp, "/health", workdir=work)
         prom = Server("prometheus", ["prometheus", f"--config.file={empty}", f"--storage.tsdb.path={work}/prom",
                                      f"--web.listen-address=127.0.0.1:{pp}", "--web.enable-remote-write-receiver",
-                                     "--query.max-samples=100000000"], pp, "/-/ready", work)
+                                     "--query.max-samples=100000000"], pp, "/-/ready", workdir=work)
         for s in (seismo, vm, prom):
             s.start()
             servers.append(s)

@@ -241,8 +241,13 @@ def rss_mb(pid: int) -> float:
 
 
 class Server:
-    def __init__(self, name, argv, port, ready_path, metrics_path, counter_name, counter_filter, workdir):
+    """One server process on a loopback port, started and stopped by PID; also used by
+    bench/export.py (which needs no accepted-samples counter)."""
+
+    def __init__(self, name, argv, port, ready_path, metrics_path=None, counter_name=None, counter_filter="",
+                 workdir="."):
         self.name, self.argv, self.port = name, argv, port
+        self.url = f"http://127.0.0.1:{port}"
         self.ready_url = f"http://127.0.0.1:{port}{ready_path}"
         self.metrics_url = f"http://127.0.0.1:{port}{metrics_path}"
         self.counter_name, self.counter_filter = counter_name, counter_filter
@@ -257,7 +262,7 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode} (log {self.log.name})")
             if http_get(self.ready_url, 2)[0] == 200:
-                return
+                return self
             time.sleep(0.2)
         raise TimeoutError(f"{self.name} not ready after {timeout}s")
 
