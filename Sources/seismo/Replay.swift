@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SeismoDetect
+import SeismoExport
 
 /// `seismo replay`: runs one detector over a NAB-style CSV, streaming, and
 /// writes NAB's results format. Each row is scored before the next is read,
@@ -92,20 +93,7 @@ enum ReplayTime {
         guard parts.count >= 6, let y = Int64(parts[0]), let mo = Int64(parts[1]), let d = Int64(parts[2]),
               let h = Int64(parts[3]), let mi = Int64(parts[4]), let s = Int64(parts[5]),
               (1...12).contains(mo), (1...31).contains(d) else { return nil }
-        return daysFromCivil(y, mo, d) * 86_400 + h * 3_600 + mi * 60 + s
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-    /// well-known algorithm, re-derived: shift the year to start in March so the
-    /// leap day is last, then count 400-year eras).
-    static func daysFromCivil(_ year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let monthFromMarch = (month + 9) % 12
-        let dayOfYear = (153 * monthFromMarch + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        return Int64(ExportTime.daysFromCivil(Int(y), Int(mo), Int(d))) * 86_400 + h * 3_600 + mi * 60 + s
     }
 }
 
