@@ -101,6 +101,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CShimTests", dependencies: ["CSeismoSnappy", "CSeismoPromPB", "CSeismoCurlShims"]),
+        .testTarget(name: "SeismoModelTests", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
         .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"], exclude: ["Fixtures"]),
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"], exclude: ["Golden"]),

@@ -150,3 +150,28 @@ func appendString(_ s: String, to out: inout [UInt8]) {
     appendUVarint(UInt64(s.utf8.count), to: &out)
     out.append(contentsOf: s.utf8)
 }
+
+/// One sample inside a WAL sample record: `uvarint(series id) | u64 LE timestamp ms |
+/// u64 LE value bits` (storage-format: the WAL). Written straight into memory the
+/// caller has reserved, because this runs once per ingested sample.
+enum WALSampleEntry {
+    /// A UInt32 id takes at most 5 varint bytes.
+    static let maxBytes = 5 + 8 + 8
+
+    /// Writes the entry at `p` (at least `maxBytes` writable) and returns its length.
+    @inline(__always)
+    static func write(id: UInt32, timestampMs: Int64, valueBits: UInt64, at p: UnsafeMutableRawPointer) -> Int {
+        var n = 0
+        var v = id
+        while v >= 0x80 {
+            p.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: n, as: UInt8.self)
+            v >>= 7
+            n += 1
+        }
+        p.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: n, as: UInt8.self)
+        n += 1
+        p.storeBytes(of: UInt64(bitPattern: timestampMs).littleEndian, toByteOffset: n, as: UInt64.self)
+        p.storeBytes(of: valueBits.littleEndian, toByteOffset: n + 8, as: UInt64.self)
+        return n + 16
+    }
+}
