@@ -136,3 +136,14 @@ if Context.environment["ENABLE_FUZZERS"] != nil {
         dependencies: ["SeismoWire", "SeismoModel", "SeismoStore", "SeismoExport", "SeismoParquet"],
         path: "fuzz/Harness"))
 }
+
+// Release builds drop the run-time exclusivity checks (as the Swift standard library
+// itself is built): on the ingest path they were one `swift_beginAccess` per class
+// property touched per sample. Debug builds — every `swift test` run — keep them, so
+// an overlapping access is still caught by the tests.
+for target in package.targets where target.type == .regular || target.type == .executable {
+    guard !target.name.hasPrefix("C") else { continue }
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
+}
