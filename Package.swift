@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "seismo",
             dependencies: [
-                "SeismoServer", "SeismoStore", "SeismoExport", "SeismoDetect", "SeismoAlerting", "SeismoWatch", "SeismoReport",
+                "SeismoServer", "SeismoStore", "SeismoParquet", "SeismoExport", "SeismoDetect", "SeismoAlerting", "SeismoWatch", "SeismoReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

@@ -4,12 +4,14 @@ final class ColumnChunkWriter {
     let output: FileOutput
     let codec: Int32
     let maxPageBytes: Int
+    let doubleEncoding: ParquetDoubleEncoding
     var body: [UInt8] = []
     private var compressed: [UInt8] = []
     private var header = ThriftCompactWriter(capacity: 64)
 
-    init(output: FileOutput, codec: ParquetCodec, maxPageBytes: Int) {
+    init(output: FileOutput, codec: ParquetCodec, maxPageBytes: Int, doubleEncoding: ParquetDoubleEncoding = .plain) {
         self.output = output
+        self.doubleEncoding = doubleEncoding
         self.codec = codec == .snappy ? CompressionCodec.snappy : CompressionCodec.uncompressed
         self.maxPageBytes = maxPageBytes
     }
@@ -64,9 +66,11 @@ final class ColumnChunkWriter {
     }
 
     /// An OPTIONAL DOUBLE column: per page, a 4-byte length + width-1 RLE hybrid
-    /// definition levels, then PLAIN bit patterns of the present rows only.
+    /// definition levels, then the bit patterns of the present rows only, PLAIN or
+    /// BYTE_STREAM_SPLIT (`doubleEncoding`).
     func writeDoubles(_ column: ParquetDoubleColumn, rowCount: Int) throws -> (ChunkSummary, nonNull: Int) {
         let start = output.position
+        let valueEncoding = doubleEncoding == .plain ? Encoding.plain : Encoding.byteStreamSplit
         let presence = column.presence
         let values = column.values
         var stats = DoubleStats()
@@ -89,22 +93,30 @@ final class ColumnChunkWriter {
             RLEHybrid.encodePresence(presence, pageStart..<row, into: &body)
             let levelBytes = UInt32(body.count - 4)
             body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
-            var offset = body.count
+            let valuesStart = body.count
             body.append(contentsOf: repeatElement(0, count: 8 * present))
             body.withUnsafeMutableBytes { raw in
+                var j = 0
                 for r in pageStart..<row where presence[r] != 0 {
                     let bits = values[r]
-                    raw.storeBytes(of: bits.littleEndian, toByteOffset: offset, as: UInt64.self)
-                    offset += 8
+                    switch doubleEncoding {
+                    case .plain:
+                        raw.storeBytes(of: bits.littleEndian, toByteOffset: valuesStart + 8 * j, as: UInt64.self)
+                    case .byteStreamSplit:
+                        for k in 0..<8 {
+                            raw[valuesStart + k * present + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))
+                        }
+                    }
+                    j += 1
                     stats.add(bits)
                 }
             }
-            let sizes = try flushPage(numValues: row - pageStart, encoding: Encoding.plain)
+            let sizes = try flushPage(numValues: row - pageStart, encoding: valueEncoding)
             uncompressed += sizes.uncompressed
             stored += sizes.compressed
         } while row < rowCount
         let summary = ChunkSummary(
-            physicalType: PhysicalType.double, encodings: [Encoding.plain, Encoding.rle], name: column.name,
+            physicalType: PhysicalType.double, encodings: [valueEncoding, Encoding.rle], name: column.name,
             codec: codec, numValues: Int64(rowCount), totalUncompressedSize: uncompressed,
             totalCompressedSize: stored, dataPageOffset: start,
             statistics: stats.finish(nullCount: Int64(rowCount - stats.count)))

@@ -38,3 +38,32 @@ struct DataPage {
         return (levels, nonNull, start + 4 + length)
     }
 }
+
+extension DataPage {
+    /// The `count` DOUBLE values starting at `valuesStart`, as PLAIN bytes (8 LE bytes
+    /// each) plus where they start: a PLAIN page's own body, or a BYTE_STREAM_SPLIT
+    /// page's streams joined back into a new buffer. One decoder then serves both.
+    func plainDoubleBytes(valuesStart: Int, count: Int) throws -> (bytes: [UInt8], start: Int) {
+        switch encoding {
+        case Encoding.plain:
+            guard count <= (end - valuesStart) / 8 else { throw error(at: valuesStart, "PLAIN values end early") }
+            return (body, valuesStart)
+        case Encoding.byteStreamSplit:
+            // The spec sizes each of the 8 streams by the page's non-null value count.
+            guard count <= (end - valuesStart) / 8 else { throw error(at: valuesStart, "BYTE_STREAM_SPLIT streams end early") }
+            var joined = [UInt8](repeating: 0, count: 8 * count)
+            body.withUnsafeBytes { src in
+                joined.withUnsafeMutableBytes { dst in
+                    for k in 0..<8 {
+                        let stream = valuesStart + k * count
+                        for j in 0..<count { dst[8 * j + k] = src[stream + j] }
+                    }
+                }
+            }
+            return (joined, 0)
+        default:
+            throw error(at: start, "DOUBLE encoding \(encoding) (only PLAIN and BYTE_STREAM_SPLIT; write without dictionary)",
+                        kind: .unsupported)
+        }
+    }
+}

@@ -16,6 +16,7 @@ enum Encoding {
     static let rle: Int32 = 3
     static let bitPacked: Int32 = 4
     static let deltaBinaryPacked: Int32 = 5
+    static let byteStreamSplit: Int32 = 9
 }
 
 enum CompressionCodec {

@@ -15,12 +15,9 @@ extension ParquetFileReader {
         var stored = 0
         try forEachDataPage(index) { page in
             let present = try page.definitionLevels()
-            guard page.encoding == Encoding.plain else {
-                throw page.error(at: page.start, "DOUBLE encoding \(page.encoding) (only PLAIN)", kind: .unsupported)
-            }
-            guard present.nonNull <= (page.end - present.valuesStart) / 8 else { throw page.error(at: present.valuesStart, "PLAIN values end early") }
-            page.body.withUnsafeBytes { raw in
-                var at = present.valuesStart
+            let plain = try page.plainDoubleBytes(valuesStart: present.valuesStart, count: present.nonNull)
+            plain.bytes.withUnsafeBytes { raw in
+                var at = plain.start
                 if let levels = present.levels {
                     for level in levels {
                         if level != 0 {

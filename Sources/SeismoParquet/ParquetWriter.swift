@@ -3,6 +3,18 @@ public enum ParquetCodec: Sendable {
     case snappy
 }
 
+/// How DOUBLE values are laid out in a page (before the codec).
+public enum ParquetDoubleEncoding: Sendable, Equatable {
+    /// 8 little-endian bytes per value: every Parquet reader accepts it.
+    case plain
+    /// BYTE_STREAM_SPLIT: byte k of every value in stream k. Neighbouring samples of a
+    /// series share sign, exponent and high mantissa bytes, so those streams become long
+    /// runs that snappy compresses, where PLAIN interleaves them with the noisy low bytes
+    /// (measured on the ingest benchmark's series: 2.63 against 4.27 bytes per sample).
+    /// pyarrow, DuckDB, polars and Spark read it; fastparquet does not.
+    case byteStreamSplit
+}
+
 /// One OPTIONAL DOUBLE series column. The buffers are borrowed for the duration
 /// of `ParquetWriter.write` only (Seismo passes slices of its head buffers).
 public struct ParquetDoubleColumn {
@@ -48,13 +60,14 @@ public enum ParquetWriter {
     public static func write(
         path: String, timestampsMs: [Int64], columns: [ParquetDoubleColumn],
         keyValueMetadata: [(key: String, value: String)], createdBy: String,
-        codec: ParquetCodec = .snappy, fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
+        codec: ParquetCodec = .snappy, doubleEncoding: ParquetDoubleEncoding = .plain,
+        fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
     ) throws -> ParquetWriteResult {
         try validate(path: path, timestampsMs: timestampsMs, columns: columns, maxPageBytes: maxPageBytes)
         let rowCount = timestampsMs.count
         let out = try FileOutput(path: path)
         try out.write(magic)
-        let chunkWriter = ColumnChunkWriter(output: out, codec: codec, maxPageBytes: maxPageBytes)
+        let chunkWriter = ColumnChunkWriter(output: out, codec: codec, maxPageBytes: maxPageBytes, doubleEncoding: doubleEncoding)
         var chunks: [ChunkSummary] = []
         chunks.reserveCapacity(columns.count + 1)
         chunks.append(try chunkWriter.writeTimestamps(timestampsMs, name: timestampColumnName))

@@ -12,6 +12,7 @@ import Yams
 ///       segment_span: 1h          # sealed segment length (1m .. 7d)
 ///       retention: 0s             # delete segments older than this; 0 keeps all
 ///       columns_per_file: 1000    # series per Parquet file of a segment
+///       value_encoding: byte_stream_split  # or plain (for fastparquet); both are read back
 ///       wal_file_size: 64MiB
 ///       max_pending_wal: 256MiB   # unfsynced WAL beyond this → 503
 ///     limits:
@@ -80,6 +81,7 @@ struct FileConfig: Decodable {
         var segment_span: String?
         var retention: String?
         var columns_per_file: Int?
+        var value_encoding: String?
         var wal_file_size: String?
         var max_pending_wal: String?
     }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Prometheus
+import SeismoParquet
 import SeismoServer
 import SeismoStore
 import SeismoWire
@@ -161,6 +162,12 @@ struct Serve: AsyncParsableCommand {
         if let v = try duration(segmentSpan, file?.storage?.segment_span, "segment-span") { store.segmentSpanSeconds = v }
         if let v = try duration(retention, file?.storage?.retention, "retention") { store.retentionSeconds = v }
         if let v = columnsPerFile ?? file?.storage?.columns_per_file { store.columnsPerFile = v }
+        switch file?.storage?.value_encoding {
+        case nil: break
+        case "byte_stream_split": store.segmentDoubleEncoding = .byteStreamSplit
+        case "plain": store.segmentDoubleEncoding = .plain
+        case let other?: throw ValidationError("storage.value_encoding: \"\(other)\" is not byte_stream_split or plain")
+        }
         if let v = try size(walFileSize, file?.storage?.wal_file_size, "wal-file-size") { store.walFileBytes = v }
         if let v = try size(maxPendingWAL, file?.storage?.max_pending_wal, "max-pending-wal") { store.maxPendingWALBytes = v }
         if let v = try duration(maxFuture, file?.limits?.max_future, "max-future") { store.maxFutureMilliseconds = v * 1000 }

@@ -11,6 +11,7 @@ import Testing
     struct FileSpec {
         var file: String
         var codec: ParquetCodec
+        var encoding: ParquetDoubleEncoding = .plain
         var rows: Int
         var columns: [OwnedColumn]
         var maxPageBytes = ParquetWriter.defaultMaxPageBytes
@@ -48,11 +49,17 @@ import Testing
         let specs = [
             FileSpec(file: "mixed_snappy.parquet", codec: .snappy, rows: 3600, columns: mixed, checkRows: [0, 1, 2, 3, 4, 5, 6, 7, 8, 600, 3599]),
             FileSpec(file: "mixed_uncompressed.parquet", codec: .uncompressed, rows: 3600, columns: mixed, checkRows: [0, 1, 2, 3, 4, 600]),
+            FileSpec(file: "mixed_bss_snappy.parquet", codec: .snappy, encoding: .byteStreamSplit, rows: 3600, columns: mixed,
+                     checkRows: [0, 1, 2, 3, 4, 5, 6, 7, 8, 600, 3599]),
+            FileSpec(file: "mixed_bss_uncompressed.parquet", codec: .uncompressed, encoding: .byteStreamSplit, rows: 3600,
+                     columns: mixed, checkRows: [0, 1, 2, 3, 4, 600]),
             FileSpec(file: "one_row.parquet", codec: .snappy, rows: 1,
                      columns: [OwnedColumn(name: "a", cells: [staleMarker]), OwnedColumn(name: "b", cells: [nil])], checkRows: [0]),
             FileSpec(file: "day_pages.parquet", codec: .snappy, rows: 86_400,
                      columns: realisticColumns(rows: 86_400, count: 8, seed: 3), maxPageBytes: 64 << 10, checkRows: [0, 8191, 8192, 50_000, 86_399]),
             FileSpec(file: "wide_3600x1000.parquet", codec: .snappy, rows: 3600,
+                     columns: realisticColumns(rows: 3600, count: 1000, seed: 1), checkRows: [0, 1799, 3599]),
+            FileSpec(file: "wide_bss_3600x1000.parquet", codec: .snappy, encoding: .byteStreamSplit, rows: 3600,
                      columns: realisticColumns(rows: 3600, count: 1000, seed: 1), checkRows: [0, 1799, 3599]),
         ]
         var files: [[String: Any]] = []
@@ -60,7 +67,8 @@ import Testing
             let ts = secondsTimestamps(spec.rows)
             let started = Date()
             let result = try writeColumns(dir + "/" + spec.file, timestamps: ts, columns: spec.columns,
-                                          keyValueMetadata: [("seismo.test", spec.file)], codec: spec.codec, maxPageBytes: spec.maxPageBytes)
+                                          keyValueMetadata: [("seismo.test", spec.file)], codec: spec.codec,
+                                          doubleEncoding: spec.encoding, maxPageBytes: spec.maxPageBytes)
             var columns: [[String: Any]] = []
             for c in spec.columns {
                 let cells = c.cells

@@ -4,13 +4,15 @@ import Testing
 
 @Suite struct RoundTripTests {
     /// Writes, reopens and checks every cell bit for bit plus the footer counters.
-    func check(rows: Int, columns: [OwnedColumn], codec: ParquetCodec = .snappy, maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes,
+    func check(rows: Int, columns: [OwnedColumn], codec: ParquetCodec = .snappy, encoding: ParquetDoubleEncoding = .plain,
+               maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes,
                kv: [(key: String, value: String)] = []) throws -> ParquetFileReader {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let path = dir.file("t.parquet")
         let ts = secondsTimestamps(rows)
-        let result = try writeColumns(path, timestamps: ts, columns: columns, keyValueMetadata: kv, codec: codec, maxPageBytes: maxPageBytes)
+        let result = try writeColumns(path, timestamps: ts, columns: columns, keyValueMetadata: kv, codec: codec,
+                                      doubleEncoding: encoding, maxPageBytes: maxPageBytes)
         let reader = try ParquetFileReader(path: path)
         #expect(result.bytes == Int(reader.fileSize))
         #expect(result.nonNullValues == columns.reduce(0) { $0 + $1.nonNull })
@@ -28,6 +30,16 @@ import Testing
             #expect(info.nullCount == Int64(rows - c.nonNull))
             let got = try reader.readDoubleColumn(i + 1)
             #expect(got == c.cells, "column \(c.name)")
+            // The scatter path (export, window reads) must agree cell for cell.
+            let values = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: rows)
+            let presence = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: rows)
+            defer { values.deallocate(); presence.deallocate() }
+            values.initialize(repeating: 0)
+            presence.initialize(repeating: 0)
+            let stored = try reader.scatterDoubleColumn(i + 1, firstRow: 0, values: values, presence: presence)
+            #expect(stored == c.nonNull)
+            let scattered = (0..<rows).map { presence[$0] != 0 ? Optional(values[$0]) : nil }
+            #expect(scattered == c.cells, "scattered column \(c.name)")
         }
         return reader
     }
@@ -60,6 +72,44 @@ import Testing
         #expect(reader.columns[5].minValue == plainBytes((-0.0).bitPattern))  // min 0 is written as -0.0
         #expect(reader.columns[0].minValue == plainBytes(UInt64(bitPattern: secondsTimestamps(rows).first!)))
         #expect(reader.columns[0].maxValue == plainBytes(UInt64(bitPattern: secondsTimestamps(rows).last!)))
+    }
+
+    /// Segments are written with BYTE_STREAM_SPLIT values: every kind of cell, several
+    /// pages per chunk and both codecs must come back bit for bit through both read paths.
+    @Test(arguments: [ParquetCodec.snappy, .uncompressed])
+    func byteStreamSplitRoundTrips(codec: ParquetCodec) throws {
+        let rows = 86_400
+        let special: [UInt64] = [
+            Double.nan.bitPattern, staleMarker, 0xFFF8_0000_0000_0001, Double.infinity.bitPattern,
+            (-Double.infinity).bitPattern, (-0.0).bitPattern, Double(0).bitPattern, Double.leastNonzeroMagnitude.bitPattern,
+        ]
+        var rng = SplitMix(state: 5)
+        let columns = [
+            OwnedColumn(name: "counter", cells: (0..<rows).map { $0 % 5000 < 17 ? nil : (1e6 + Double($0) * 12.375).bitPattern }),
+            OwnedColumn(name: "scattered", cells: (0..<rows).map { _ in rng.next() % 3 == 0 ? nil : rng.unit().bitPattern }),
+            OwnedColumn(name: "all_null", cells: [UInt64?](repeating: nil, count: rows)),
+            OwnedColumn(name: "special", cells: (0..<rows).map { $0 % 11 == 10 ? nil : special[$0 % 11 % special.count] }),
+            OwnedColumn(name: "one_value", cells: (0..<rows).map { $0 == 777 ? staleMarker : nil }),
+        ]
+        let reader = try check(rows: rows, columns: columns, codec: codec, encoding: .byteStreamSplit, maxPageBytes: 64 << 10)
+        #expect(try pageCount(reader, column: 1) >= 10)
+        for c in 1...columns.count { #expect(reader.columns[c].encodings.contains(9), "column \(c) lists BYTE_STREAM_SPLIT") }
+        #expect(reader.columns[4].nanCount == Int64(columns[3].cells.compactMap { $0 }.filter { Double(bitPattern: $0).isNaN }.count))
+    }
+
+    /// What the encoding is for: smooth series share their high bytes, which snappy only
+    /// finds once those bytes are next to each other.
+    @Test func byteStreamSplitShrinksSmoothSeries() throws {
+        let rows = 3600
+        let columns = (0..<20).map { k in
+            OwnedColumn(name: "c\(k)", cells: (0..<rows).map { (Double(k) * 1e5 + Double($0) * (0.37 + Double(k))).bitPattern })
+        }
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let plain = try writeColumns(dir.file("plain.parquet"), timestamps: secondsTimestamps(rows), columns: columns)
+        let split = try writeColumns(dir.file("bss.parquet"), timestamps: secondsTimestamps(rows), columns: columns,
+                                     doubleEncoding: .byteStreamSplit)
+        #expect(split.bytes * 4 < plain.bytes * 3, "BYTE_STREAM_SPLIT \(split.bytes) B vs PLAIN \(plain.bytes) B")
     }
 
     @Test func zeroSignRuleAndAllNaN() throws {
