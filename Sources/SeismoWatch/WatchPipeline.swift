@@ -196,27 +196,32 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private func score(_ batch: DurableSamples) {
         let started = DispatchTime.now().uptimeNanoseconds
         var scored = 0
+        // The series table is moved into a local for the walk (and back after it), so
+        // each sample updates its detector in place: no class-property access and no
+        // copy-on-write check of the table per sample.
+        var table: [WatchedSeries?] = []
+        swap(&table, &series)
         batch.forEach { id, timestampMs, bits in
             let index = Int(id)
-            if index >= series.count { series.append(contentsOf: repeatElement(nil, count: index - series.count + 1)) }
-            if series[index] == nil { series[index] = classify(id) }
-            guard !series[index]!.watches.isEmpty else { return }
+            if index >= table.count { table.append(contentsOf: repeatElement(nil, count: index - table.count + 1)) }
+            if table[index] == nil { table[index] = classify(id) }
+            guard !table[index]!.watches.isEmpty else { return }
             let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
             // Detectors need time order; a late or repeated second is left to the store.
-            guard second > series[index]!.lastSecond else { return }
-            series[index]!.lastSecond = second
+            guard second > table[index]!.lastSecond else { return }
+            table[index]!.lastSecond = second
             let value = Double(bitPattern: bits)
             guard bits != staleMarkerBits, value.isFinite else { return }
             scored += 1
-            for w in series[index]!.watches.indices {
-                guard let s = series[index]!.watches[w].detector.update(second: second, value: value) else { continue }
-                let g = groups[series[index]!.watches[w].group]
+            for w in table[index]!.watches.indices {
+                guard let s = table[index]!.watches[w].detector.update(second: second, value: value) else { continue }
+                let g = groups[table[index]!.watches[w].group]
                 if second > g.second {
                     if g.dirty { flush(g) }
                     g.second = second
                     g.topScore = -1
                 }
-                g.score = g.scorer.update(member: series[index]!.watches[w].member, second: second, score: s)
+                g.score = g.scorer.update(member: table[index]!.watches[w].member, second: second, score: s)
                 if s > g.topScore {
                     g.topScore = s
                     g.topSeries = id
@@ -225,6 +230,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g.dirty = true
             }
         }
+        swap(&table, &series)
         for g in groups where g.dirty { flush(g) }
         storeScores()
         metrics.samplesScored.increment(by: scored)
