@@ -3,6 +3,13 @@ import Testing
 @testable import SeismoParquet
 
 @Suite struct RoundTripTests {
+    /// Cells that a careless encoder would change: NaN payloads, the stale marker,
+    /// infinities, both zeros, the smallest denormal.
+    static let specialBits: [UInt64] = [
+        Double.nan.bitPattern, staleMarker, 0xFFF8_0000_0000_0001, Double.infinity.bitPattern,
+        (-Double.infinity).bitPattern, (-0.0).bitPattern, Double(0).bitPattern, Double.leastNonzeroMagnitude.bitPattern,
+    ]
+
     /// Writes, reopens and checks every cell bit for bit plus the footer counters.
     func check(rows: Int, columns: [OwnedColumn], codec: ParquetCodec = .snappy, encoding: ParquetDoubleEncoding = .plain,
                maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes,
@@ -47,10 +54,7 @@ import Testing
     @Test(arguments: [ParquetCodec.snappy, .uncompressed])
     func nullsNaNsInfinitiesAndZeros(codec: ParquetCodec) throws {
         let rows = 3600
-        let special: [UInt64] = [
-            Double.nan.bitPattern, staleMarker, 0xFFF8_0000_0000_0001, Double.infinity.bitPattern,
-            (-Double.infinity).bitPattern, (-0.0).bitPattern, Double(0).bitPattern, Double.leastNonzeroMagnitude.bitPattern,
-        ]
+        let special = Self.specialBits
         var rng = SplitMix(state: 1)
         let columns = [
             OwnedColumn(name: "long_runs", cells: (0..<rows).map { ($0 / 700) % 2 == 0 ? Double($0).bitPattern : nil }),
@@ -79,10 +83,7 @@ import Testing
     @Test(arguments: [ParquetCodec.snappy, .uncompressed])
     func byteStreamSplitRoundTrips(codec: ParquetCodec) throws {
         let rows = 86_400
-        let special: [UInt64] = [
-            Double.nan.bitPattern, staleMarker, 0xFFF8_0000_0000_0001, Double.infinity.bitPattern,
-            (-Double.infinity).bitPattern, (-0.0).bitPattern, Double(0).bitPattern, Double.leastNonzeroMagnitude.bitPattern,
-        ]
+        let special = Self.specialBits
         var rng = SplitMix(state: 5)
         let columns = [
             OwnedColumn(name: "counter", cells: (0..<rows).map { $0 % 5000 < 17 ? nil : (1e6 + Double($0) * 12.375).bitPattern }),
