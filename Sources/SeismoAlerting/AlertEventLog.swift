@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SeismoModel
 
 /// One alert state transition (fired or resolved), as kept in `DIR/alerts/events.log`.
 ///
@@ -96,33 +97,7 @@ public final class AlertEventLog: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        let created = !FileManager.default.fileExists(atPath: path)
-        if created { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        // Read-write (not write-only) so the last byte can be checked for a torn line.
-        let fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw AlertEventLogError("open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        // A torn line from an earlier crash must not glue itself onto this record.
-        if !created, let last = Self.lastByte(fd), last != UInt8(ascii: "\n") { bytes.insert(UInt8(ascii: "\n"), at: 0) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw AlertEventLogError("write \(path): \(String(cString: strerror(errno)))") }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw AlertEventLogError("fsync \(path): \(String(cString: strerror(errno)))") }
-        if created {
-            let d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if d >= 0 { _ = fsync(d); close(d) }
-        }
-    }
-
-    private static func lastByte(_ fd: Int32) -> UInt8? {
-        let size = lseek(fd, 0, SEEK_END)
-        guard size > 0 else { return nil }
-        var b: UInt8 = 0
-        return pread(fd, &b, 1, size - 1) == 1 ? b : nil
+        try DurableAppend.append(bytes, path: path, directory: dir, separator: UInt8(ascii: "\n"))
     }
 
     /// Every event that decodes, in file order, and how many lines did not (a torn tail

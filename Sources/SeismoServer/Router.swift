@@ -101,7 +101,9 @@ final class Router: @unchecked Sendable {
         switch (path, head.method) {
         case ("/api/v1/write", .POST):
             write.handle(head: head, body: body, respond: finish)
-        case ("/api/v1/write", _), ("/api/v1/read", _) where head.method != .POST:
+        case ("/api/v1/write", _):  // POST is the case above
+            finish(.methodNotAllowed("POST"))
+        case ("/api/v1/read", let method) where method != .POST:
             finish(.methodNotAllowed("POST"))
         case ("/api/v1/read", _):
             read.handle(head: head, body: body, eventLoop: eventLoop, respond: finish)

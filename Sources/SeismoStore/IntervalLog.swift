@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SeismoModel
 
 /// `DIR/labels/intervals.log`: labelled time intervals posted to `/api/v1/labels`,
 /// one record per interval in the record-log framing of the catalog and WAL
@@ -31,16 +32,7 @@ public final class IntervalLog: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        let created = !FileIO.exists(path)
-        if created {
-            try FileIO.makeDirectory(dir)
-        }
-        let fd = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_APPEND)
-        defer { close(fd) }
-        try FileIO.writeAll(fd, bytes, path: path)
-        try FileIO.fsync(fd, path: path)
-        // A new file's directory entry must be durable too, or a crash loses the file.
-        if created { try FileIO.fsyncDirectory(dir) }
+        try DurableAppend.append(bytes, path: path, directory: dir)
     }
 
     /// The JSON payloads of every valid record in order, and a description of an invalid
