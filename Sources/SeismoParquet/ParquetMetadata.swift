@@ -44,15 +44,6 @@ struct ChunkStatistics {
     var nanCount: Int64?
 }
 
-/// One leaf of the flat schema, as the writer describes it.
-struct LeafSchema {
-    var name: String
-    var physicalType: Int32
-    var repetition: Int32
-    /// INT64 millisecond instants: TIMESTAMP_MILLIS + TIMESTAMP(UTC, MILLIS).
-    var isTimestampMillisUTC: Bool
-}
-
 /// What the writer records about a column chunk it has streamed to disk.
 struct ChunkSummary {
     var physicalType: Int32
@@ -64,86 +55,6 @@ struct ChunkSummary {
     var totalCompressedSize: Int64
     var dataPageOffset: Int64
     var statistics: ChunkStatistics
-}
-
-/// Serializes the single-row-group FileMetaData (fields in ascending id order).
-func encodeFileMetaData(
-    leaves: [LeafSchema], chunks: [ChunkSummary], numRows: Int64,
-    keyValueMetadata: [(key: String, value: String)], createdBy: String
-) -> [UInt8] {
-    var w = ThriftCompactWriter(capacity: 64 + chunks.count * 128)
-    w.i32(1, 1)  // version
-
-    w.listHeader(2, elementType: ThriftType.structure, count: leaves.count + 1)
-    w.beginListElement()  // root: a group node, so no type and no repetition
-    w.string(4, "schema")
-    w.i32(5, Int32(leaves.count))
-    w.endStruct()
-    for leaf in leaves {
-        w.beginListElement()
-        w.i32(1, leaf.physicalType)
-        w.i32(3, leaf.repetition)
-        w.string(4, leaf.name)
-        if leaf.isTimestampMillisUTC {
-            // The spec asks writers that set a LogicalType to also set the
-            // matching ConvertedType, for readers that predate LogicalType.
-            w.i32(6, ConvertedType.timestampMillis)
-            w.beginStruct(10)  // LogicalType union
-            w.beginStruct(8)  // TIMESTAMP: TimestampType
-            w.bool(1, true)  // isAdjustedToUTC: instants, not wall-clock times
-            w.beginStruct(2)  // unit: TimeUnit union
-            w.beginStruct(1)  // MILLIS: empty MilliSeconds struct
-            w.endStruct()
-            w.endStruct()
-            w.endStruct()
-            w.endStruct()
-        }
-        w.endStruct()
-    }
-
-    w.i64(3, numRows)
-
-    w.listHeader(4, elementType: ThriftType.structure, count: 1)
-    w.beginListElement()  // RowGroup
-    w.listHeader(1, elementType: ThriftType.structure, count: chunks.count)
-    var totalUncompressed: Int64 = 0
-    var totalCompressed: Int64 = 0
-    for chunk in chunks {
-        encodeColumnChunk(&w, chunk)
-        totalUncompressed += chunk.totalUncompressedSize
-        totalCompressed += chunk.totalCompressedSize
-    }
-    w.i64(2, totalUncompressed)  // total_byte_size
-    w.i64(3, numRows)
-    // file_offset is where the row group's first page starts (parquet-java
-    // uses it to plan splits, so it must not be 0 or a dictionary offset).
-    w.i64(5, chunks.first?.dataPageOffset ?? 4)
-    w.i64(6, totalCompressed)
-    w.i16(7, 0)  // ordinal
-    w.endStruct()
-
-    if !keyValueMetadata.isEmpty {
-        w.listHeader(5, elementType: ThriftType.structure, count: keyValueMetadata.count)
-        for kv in keyValueMetadata {
-            w.beginListElement()
-            w.string(1, kv.key)
-            w.string(2, kv.value)
-            w.endStruct()
-        }
-    }
-    w.string(6, createdBy)
-
-    // Without column_orders the meaning of min_value/max_value is undefined and
-    // readers ignore them; TYPE_ORDER (an empty struct in union field 1) for all.
-    w.listHeader(7, elementType: ThriftType.structure, count: leaves.count)
-    for _ in leaves {
-        w.beginListElement()
-        w.beginStruct(1)
-        w.endStruct()
-        w.endStruct()
-    }
-    w.stop()
-    return w.bytes
 }
 
 func encodeColumnChunk(_ w: inout ThriftCompactWriter, _ c: ChunkSummary) {

@@ -189,7 +189,7 @@ public final class ParquetStreamWriter {
     public func close(keyValueMetadata: [(key: String, value: String)], fsync: Bool = false) throws -> ParquetWriteResult {
         guard !closed, currentRows < 0 else { throw fail("close with a row group open or twice") }
         closed = true
-        let footer = encodeStreamFileMetaData(columns: columns, groups: groups, numRows: totalRows,
+        let footer = encodeFileMetaData(columns: columns, groups: groups, numRows: totalRows,
                                               keyValueMetadata: keyValueMetadata, createdBy: createdBy)
         guard footer.count <= Int(UInt32.max) else { throw fail("footer of \(footer.count) bytes exceeds the u32 length field") }
         try out.write(footer)

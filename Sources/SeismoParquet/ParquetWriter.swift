@@ -78,15 +78,11 @@ public enum ParquetWriter {
             nonNull += present
         }
 
-        var leaves = [LeafSchema(name: timestampColumnName, physicalType: PhysicalType.int64,
-                                 repetition: Repetition.required, isTimestampMillisUTC: true)]
-        leaves.reserveCapacity(columns.count + 1)
-        for column in columns {
-            leaves.append(LeafSchema(name: column.name, physicalType: PhysicalType.double,
-                                     repetition: Repetition.optional, isTimestampMillisUTC: false))
-        }
+        var schema = [ParquetStreamColumn(name: timestampColumnName, kind: .timestampMillis)]
+        schema.reserveCapacity(columns.count + 1)
+        for column in columns { schema.append(ParquetStreamColumn(name: column.name, kind: .optionalDouble)) }
         let footer = encodeFileMetaData(
-            leaves: leaves, chunks: chunks, numRows: Int64(rowCount),
+            columns: schema, groups: [(Int64(rowCount), chunks)], numRows: Int64(rowCount),
             keyValueMetadata: keyValueMetadata, createdBy: createdBy)
         guard footer.count <= Int(UInt32.max) else {
             throw ParquetError(.invalidArgument, path: path, "footer of \(footer.count) bytes exceeds the u32 length field")

@@ -80,8 +80,9 @@ extension ColumnChunkWriter {
     }
 }
 
-/// FileMetaData with any number of row groups and the stream column kinds.
-func encodeStreamFileMetaData(
+/// Serializes FileMetaData (fields in ascending id order) for any number of row groups:
+/// sealed segments (one group) and streamed exports (many) share it.
+func encodeFileMetaData(
     columns: [ParquetStreamColumn], groups: [(rows: Int64, chunks: [ChunkSummary])], numRows: Int64,
     keyValueMetadata: [(key: String, value: String)], createdBy: String
 ) -> [UInt8] {
