@@ -35,42 +35,9 @@ def seismo_bin():
     return b
 
 
-class Stack:
-    """Owns the temp dirs and processes of one test; tears everything down by PID."""
-
-    def __init__(self, name):
-        self.root = harness.mkdtemp(name)
-        self.logs = os.path.join(self.root, "logs")
-        os.makedirs(self.logs)
-        self.procs = []
-        self.seismos = []
-
-    def dir(self, name):
-        p = os.path.join(self.root, name)
-        os.makedirs(p, exist_ok=True)
-        return p
-
-    def proc(self, name, argv, **kw):
-        p = harness.Proc(name, argv, self.logs, **kw)
-        self.procs.append(p)
-        return p
-
-    def seismo(self, data_dir, *extra):
-        s = harness.Seismo(data_dir, self.logs, *extra)
-        self.seismos.append(s)
-        return s
-
-    def teardown(self):
-        for s in self.seismos:
-            if s.proc:
-                s.proc.stop(timeout=20)
-        for p in reversed(self.procs):
-            p.stop(timeout=15)
-
-
 @pytest.fixture
 def stack(request):
-    st = Stack(request.node.name.replace("/", "_")[:40])
+    st = harness.Stack(request.node.name.replace("/", "_")[:40])
     try:
         yield st
     finally:

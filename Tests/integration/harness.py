@@ -270,6 +270,47 @@ class Seismo:
         return json.loads(r.stdout)
 
 
+class Stack:
+    """The temp dirs and child processes of one test or script run, stopped by PID.
+
+    Shared by the pytest fixture (conftest.py) and the kill loop, which also runs as a
+    script (scripts/kill-loop)."""
+
+    def __init__(self, name: str):
+        self.root = mkdtemp(name)
+        self.logs = os.path.join(self.root, "logs")
+        os.makedirs(self.logs)
+        self.procs: list[Proc] = []
+        self.seismos: list[Seismo] = []
+
+    def dir(self, name: str) -> str:
+        p = os.path.join(self.root, name)
+        os.makedirs(p, exist_ok=True)
+        return p
+
+    def proc(self, name, argv, **kw) -> Proc:
+        p = Proc(name, argv, self.logs, **kw)
+        self.procs.append(p)
+        return p
+
+    def seismo(self, data_dir: str, *extra: str) -> Seismo:
+        s = Seismo(data_dir, self.logs, *extra)
+        self.seismos.append(s)
+        return s
+
+    def teardown(self, remove: bool = False):
+        """Stops every server (seismo first, then the rest in reverse start order); with
+        `remove`, deletes the run's directory too."""
+        for s in self.seismos:
+            if s.proc:
+                s.proc.stop(timeout=30)
+        for p in reversed(self.procs):
+            p.stop(timeout=15)
+        if remove:
+            import shutil
+            shutil.rmtree(self.root, ignore_errors=True)
+
+
 def mkdtemp(prefix: str) -> str:
     return tempfile.mkdtemp(prefix=f"seismo-it-{prefix}-")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import time
 
 import harness
@@ -55,35 +54,6 @@ def prometheus_config(prom_port: int, ne_port: int, jobs: int, url: str) -> str:
         lines.append(f"  - job_name: prometheus-{i}\n    static_configs: [{{targets: ['127.0.0.1:{prom_port}']}}]")
         lines.append(f"  - job_name: node-{i}\n    static_configs: [{{targets: ['127.0.0.1:{ne_port}']}}]")
     return PROMETHEUS_YML.format(jobs="\n".join(lines), url=url)
-
-
-class Stack:
-    """Temp dirs and child processes of one run, stopped by PID."""
-
-    def __init__(self, name: str):
-        self.root = harness.mkdtemp(name)
-        self.logs = os.path.join(self.root, "logs")
-        os.makedirs(self.logs)
-        self.procs: list[harness.Proc] = []
-        self.seismo: harness.Seismo | None = None
-
-    def dir(self, name: str) -> str:
-        p = os.path.join(self.root, name)
-        os.makedirs(p, exist_ok=True)
-        return p
-
-    def proc(self, name, argv, **kw):
-        p = harness.Proc(name, argv, self.logs, **kw)
-        self.procs.append(p)
-        return p
-
-    def teardown(self, keep: bool):
-        if self.seismo and self.seismo.proc:
-            self.seismo.proc.stop(timeout=30)
-        for p in reversed(self.procs):
-            p.stop(timeout=15)
-        if not keep:
-            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def remote_metric(prom_port: int, name: str) -> float:
@@ -144,7 +114,7 @@ def run(pb, kills: int = 20, jobs: int = 12, settle: float = 20.0, seed: int | N
     """Runs the loop and returns the measured figures; `problems` lists every failure."""
     seed = int(time.time()) if seed is None else seed
     rng = random.Random(seed)
-    stack = Stack("killloop")
+    stack = harness.Stack("killloop")
     os.environ["SEISMO_TEST_TRUNCATION_PAUSE_MS"] = TRUNCATION_PAUSE_MS
     result: dict = {"seed": seed, "kills": kills, "jobs": jobs, "events": [], "problems": []}
     try:
@@ -154,7 +124,7 @@ def run(pb, kills: int = 20, jobs: int = 12, settle: float = 20.0, seed: int | N
         # brings the first seal forward (CI), at the risk of refusing a late backlog.
         seismo = harness.Seismo(data, stack.logs, "--head-window", head_window, "--segment-span", "1m",
                                 "--wal-file-size", "1MiB", "--log-level", "debug")
-        stack.seismo = seismo
+        stack.seismos.append(seismo)
         seismo.start()
         ne_port, prom_port = harness.free_port(), harness.free_port()
         ne = stack.proc("node_exporter", ["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{ne_port}"])
@@ -264,6 +234,6 @@ def run(pb, kills: int = 20, jobs: int = 12, settle: float = 20.0, seed: int | N
     finally:
         os.environ.pop("SEISMO_TEST_TRUNCATION_PAUSE_MS", None)
         failed = bool(result["problems"])
-        stack.teardown(keep=keep or failed)
+        stack.teardown(remove=not (keep or failed))
         if keep or failed:
             say(f"[kill-loop] kept {stack.root}")
