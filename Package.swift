@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "CSeismoPromPB", dependencies: ["CSeismoProtobufC"]),
 
         // Pure Swift core.
-        .target(name: "SeismoModel"),
+        // CRC-32C on the CPU's crc32 instruction (our code; no library).
+        .target(name: "CSeismoChecksum"),
+        .target(name: "SeismoModel", dependencies: ["CSeismoChecksum"]),
         .target(name: "SeismoWire", dependencies: ["SeismoModel", "CSeismoSnappy", "CSeismoPromPB"]),
         .target(name: "SeismoParquet", dependencies: ["CSeismoSnappy"]),
         .target(

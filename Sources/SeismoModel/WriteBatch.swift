@@ -54,12 +54,17 @@ public struct BatchSeries: Equatable {
     public var keyLength: Int32
     public var sampleOffset: Int32
     public var sampleCount: Int32
+    /// `LabelKey.hash` of the key, when the producer already has it (the wire decoder
+    /// caches it per series); 0 = not given. Only a hint: the store re-hashes before it
+    /// would add a series, so a wrong value costs time, never a duplicate series.
+    public var keyHash: UInt64
 
-    public init(keyOffset: Int32, keyLength: Int32, sampleOffset: Int32, sampleCount: Int32) {
+    public init(keyOffset: Int32, keyLength: Int32, sampleOffset: Int32, sampleCount: Int32, keyHash: UInt64 = 0) {
         self.keyOffset = keyOffset
         self.keyLength = keyLength
         self.sampleOffset = sampleOffset
         self.sampleCount = sampleCount
+        self.keyHash = keyHash
     }
 }
 

@@ -103,7 +103,16 @@ final class SeriesCatalog {
     /// the catalog already holds `limit` series (then nil).
     @inline(__always)
     func resolve(_ key: UnsafeRawBufferPointer, limit: Int = .max) -> UInt32? {
-        if let id = index.lookup(key) { return id }
+        resolve(key, hashHint: 0, limit: limit)
+    }
+
+    /// `hashHint`: the key's `LabelKey.hash` if the caller has it (0 = unknown). A miss is
+    /// re-checked with the computed hash before a series is added, so a wrong hint can
+    /// never add the same label set twice.
+    func resolve(_ key: UnsafeRawBufferPointer, hashHint: UInt64, limit: Int = .max) -> UInt32? {
+        if hashHint != 0, let id = index.lookup(key, hash: hashHint) { return id }
+        let computed = SeriesIndex.hash(key)
+        if computed != hashHint, let id = index.lookup(key, hash: computed) { return id }
         if seriesCount >= limit { return nil }
         let id = index.insertNew(key)
         let start = RecordLog.begin(&pending)

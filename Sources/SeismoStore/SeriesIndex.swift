@@ -1,3 +1,5 @@
+import SeismoModel
+
 /// In-memory map from canonical label key (see `LabelKey`) to a dense series id.
 ///
 /// Open addressing over one byte arena: a lookup of a known series hashes the key and
@@ -18,7 +20,11 @@ struct SeriesIndex {
     }
 
     func lookup(_ key: UnsafeRawBufferPointer) -> UInt32? {
-        let h = Self.hash(key)
+        lookup(key, hash: Self.hash(key))
+    }
+
+    /// Lookup with the key's hash already known. A wrong hash only makes it miss.
+    func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> UInt32? {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
@@ -70,36 +76,10 @@ struct SeriesIndex {
         }
     }
 
-    /// 64-bit hash, 8 bytes per step with a multiply-xorshift mix (keys are ~100 bytes).
-    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
-        var i = 0
-        let n = key.count
-        while n - i >= 8 {
-            let w = key.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
-            h ^= h >> 29
-            i += 8
-        }
-        // The last 1–7 bytes: one load of the key's final 8 bytes (overlapping bytes
-        // already mixed) when the key is that long, instead of a byte loop.
-        var tail: UInt64 = 0
-        if i < n {
-            if n >= 8 {
-                tail = key.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) >> (UInt64(8 - (n - i)) * 8)
-            } else {
-                var shift: UInt64 = 0
-                while i < n {
-                    tail |= UInt64(key[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-            }
-        }
-        h = (h ^ tail) &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 32
-        return h
-    }
+    /// The key hash (shared with the wire decoder, which computes it once per series it
+    /// caches and hands it over in `BatchSeries.keyHash`).
+    @inline(__always)
+    static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 { LabelKey.hash(key) }
 }
 
 #if canImport(Glibc)

@@ -216,7 +216,7 @@ public final class Store: @unchecked Sendable {
                                     }
                                     continue
                                 }
-                                guard let sid = id ?? catalog.resolve(key, limit: maxSeries) else {
+                                guard let sid = id ?? catalog.resolve(key, hashHint: s.keyHash, limit: maxSeries) else {
                                     let refused = first + Int(s.sampleCount) - i
                                     result.rejections.add(.seriesLimit, samples: refused, wholeSeries: true) {
                                         "\(Self.describe(key)): the store holds \(maxSeries) series (limits.max_series)"
