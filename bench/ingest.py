@@ -254,7 +254,11 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
 
 
 def counter(url: str, name: str, label_filter: str = "") -> float:
-    status, text = http_get(url, timeout=10)
+    return parse_counter(http_get(url, timeout=10)[1], name, label_filter)
+
+
+def parse_counter(text: str, name: str, label_filter: str = "") -> float:
+    """Sum of the samples of metric `name` (lines containing label_filter) in an exposition."""
     total = 0.0
     for line in text.splitlines():
         if line.startswith(name) and (line[len(name)] in " {") and label_filter in line:
@@ -299,12 +303,13 @@ class Server:
     bench/export.py (which needs no accepted-samples counter)."""
 
     def __init__(self, name, argv, port, ready_path, metrics_path=None, counter_name=None, counter_filter="",
-                 workdir=".", data_dir=None, log_name=None):
+                 workdir=".", data_dir=None, log_name=None, minus_counter=None):
         self.name, self.argv, self.port = name, argv, port
         self.url = f"http://127.0.0.1:{port}"
         self.ready_url = f"http://127.0.0.1:{port}{ready_path}"
         self.metrics_url = f"http://127.0.0.1:{port}{metrics_path}"
         self.counter_name, self.counter_filter = counter_name, counter_filter
+        self.minus_counter = minus_counter
         self.data_dir = data_dir
         self.log = open(os.path.join(workdir, f"{log_name or name}.log"), "wb")
         self.proc = None
@@ -323,7 +328,11 @@ class Server:
         raise TimeoutError(f"{self.name} not ready after {timeout}s")
 
     def accepted(self) -> float:
-        return counter(self.metrics_url, self.counter_name, self.counter_filter)
+        status, text = http_get(self.metrics_url, timeout=10)
+        value = parse_counter(text, self.counter_name, self.counter_filter)
+        if self.minus_counter:
+            value -= parse_counter(text, self.minus_counter)
+        return value
 
     def stop(self, timeout=60):
         """SIGTERM (every server here flushes or seals on it), then SIGKILL after timeout s.
@@ -357,10 +366,12 @@ def make_servers(args, workdir):
             # hundreds of rounds, so the out-of-order window must cover that skew (the peers
             # accept it too: VictoriaMetrics has no window, Prometheus' head spans hours).
             # WAL fsync stays at its default (on): every 204 means the samples are on disk.
+            # Accepted = received - rejected: seismo_samples_stored_total also counts the
+            # anomaly-score series seismo writes itself, which are not remote-write traffic.
             return Server(name, [args.binary, "serve", "--listen", f"127.0.0.1:{port}", "--data", data,
                                  "--head-window", "1h", *extra, *more],
-                          port, "/-/ready", "/metrics", "seismo_samples_stored_total", "", workdir,
-                          data_dir=data, log_name=f"{name}-{phase}")
+                          port, "/-/ready", "/metrics", "seismo_samples_received_total", "", workdir,
+                          data_dir=data, log_name=f"{name}-{phase}", minus_counter="seismo_samples_rejected_total")
         return make
 
     def victoria(phase, more=()):
@@ -507,6 +518,8 @@ def phase_throughput(make, bodies_dir, manifest, args):
              "cpu_s": cpu, "per_cpu_s": accepted / cpu if cpu > 0 else float("nan"),
              "p50_ms": w["p50"] / 1000, "p99_ms": w["p99"] / 1000, "max_ms": w["max"] / 1000,
              "requests": w["requests"], "non2xx": w["non2xx"], "timeouts": w["timeouts"], "rss_mb": rss,
+             "stored_self": (counter(srv.metrics_url, "seismo_samples_stored_total") - accepted
+                             if srv.name.startswith("seismo") else None),
              "rejected": (counter(srv.metrics_url, "seismo_samples_rejected_total")
                           if srv.name.startswith("seismo") else None),
              "detect_scored": (counter(srv.metrics_url, "seismo_detect_samples_total")
@@ -540,12 +553,15 @@ def phase_light(make, bodies_dir, args):
             bodies.append(f.read())
     srv = make("light")
     srv.start()
+    fsync = "seismo_wal_fsync_duration_seconds"
     try:
         c0 = cpu_seconds(srv.proc.pid)
+        f0 = (counter(srv.metrics_url, fsync + "_sum"), counter(srv.metrics_url, fsync + "_count"))
         t = time.time()
         lat, non2xx, reconnects = paced_requests(srv.port, bodies, args.light_rate)
         elapsed = time.time() - t
         cpu = cpu_seconds(srv.proc.pid) - c0
+        f1 = (counter(srv.metrics_url, fsync + "_sum"), counter(srv.metrics_url, fsync + "_count"))
     finally:
         srv.stop(args.stop_timeout)
     if not args.keep:
@@ -559,7 +575,11 @@ def phase_light(make, bodies_dir, args):
             "warmup_requests": warm, "warmup_max_ms": max(lat[:warm]) if lat[:warm] else float("nan"),
             "p50_ms": percentile(steady, 50) if steady else float("nan"),
             "p99_ms": percentile(steady, 99) if steady else float("nan"),
-            "max_ms": max(steady) if steady else float("nan")}
+            "max_ms": max(steady) if steady else float("nan"),
+            # seismo's own WAL fsync timing over the phase: how much of the latency is the disk
+            "fsyncs": f1[1] - f0[1] if srv.name.startswith("seismo") else None,
+            "fsync_mean_ms": ((f1[0] - f0[0]) / (f1[1] - f0[1]) * 1000
+                              if srv.name.startswith("seismo") and f1[1] > f0[1] else None)}
 
 
 def phase_cardinality(make, bodies_dir, manifest, args):
@@ -581,7 +601,7 @@ def phase_cardinality(make, bodies_dir, manifest, args):
     if not args.keep:
         shutil.rmtree(srv.data_dir, ignore_errors=True)
     return {"series": n, "data_seconds": manifest["rounds"], "samples_sent": manifest["samples"], "accepted": got,
-            "non2xx": w["non2xx"], "idle_rss_mb": idle, "rss_mb": after,
+            "requests": w["requests"], "bodies": manifest["bodies"], "non2xx": w["non2xx"], "idle_rss_mb": idle, "rss_mb": after,
             "rss_bytes_per_series": (after - idle) * 1024 * 1024 / n}
 
 
@@ -614,6 +634,7 @@ ROWS = [  # (label, phase, key, format)
     ("p99 ms at light load", "light", "p99_ms", ".2f"),
     ("max ms at light load", "light", "max_ms", ".2f"),
     ("non-2xx at light load", "light", "non2xx", "d"),
+    ("  seismo: mean WAL fsync ms (light)", "light", "fsync_mean_ms", ".2f"),
     ("idle RSS MB (cardinality)", "cardinality", "idle_rss_mb", ".0f"),
     ("RSS MB with N series", "cardinality", "rss_mb", ".0f"),
     ("RSS bytes per active series", "cardinality", "rss_bytes_per_series", ",.0f"),
@@ -649,7 +670,7 @@ def print_report(results, args, manifest, card_manifest):
         if all(v is None for v in vals):
             continue
         line = f"{label:34s}" + "".join(f"{fmt(v, spec):>13s}" for v in vals)
-        if key not in ("non2xx", "stop_s", "idle_rss_mb"):
+        if key not in ("non2xx", "stop_s", "idle_rss_mb", "fsync_mean_ms", "parquet_bytes_per_sample"):
             for p in peers:
                 r = ratio(results["seismo"].get(phase, {}).get(key), results[p].get(phase, {}).get(key))
                 line += f"{('x' + format(r, '.2f')) if r is not None else '-':>13s}"
