@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Ingest benchmark: Prometheus remote-write 1.0 bodies driven into seismo with wrk.
+"""Ingest benchmark: Prometheus remote-write 1.0 into seismo, side by side with peers.
 
-    .venv/bin/python bench/ingest.py [--duration 20] [--peers]
+    .venv/bin/python bench/ingest.py [--peers] [--detection-off] [--json [PATH]]
 
 Bodies are generated once into bench/cache/ (node_exporter-like series, 2000 samples per
-body, one ordered stream per wrk thread, timestamps +1 s per full round over all series).
-Prints accepted samples/s (the server's own counter), server CPU-seconds (utime+stime of
-the server process), samples per CPU-second and request latency p50/p99. With --peers the
-same bodies also go to VictoriaMetrics 1.79 and a Prometheus 2.42 remote-write receiver,
-and ratios are printed. Every process started here is stopped by its PID.
+body, one ordered stream per wrk thread, timestamps +1 s per round over all series). Each
+server (seismo; with --peers VictoriaMetrics 1.79 and a Prometheus 2.42 remote-write
+receiver) gets a fresh process and data dir per phase:
+
+  throughput   wrk at saturation: accepted samples/s (the server's own counter), server
+               CPU-s (/proc/PID/stat), samples per CPU-s, p50/p99, RSS; then a graceful
+               stop and the data dir's bytes per sample
+  light        a fixed request rate on one keep-alive connection: p50/p99/max
+  cardinality  N series x a few seconds: (RSS - idle RSS) / N
+
+One table with ratios seismo/VM and seismo/Prometheus and the issue's goals is printed.
+Every process started here is stopped by its PID. bench/README.md explains each figure.
 """
 
 from __future__ import annotations
@@ -281,6 +288,14 @@ def rss_mb(pid: int) -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def mem_available_bytes() -> int:
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def tree_bytes(path: str, suffix: str = "") -> int:
@@ -585,7 +600,19 @@ def phase_light(make, bodies_dir, args):
 def phase_cardinality(make, bodies_dir, manifest, args):
     """N series, one sample per second for a few seconds: (RSS after - idle RSS) / N."""
     n = manifest["series"]
-    srv = make("cardinality", ["--max-series", str(n + 1000)])
+    probe = make("cardinality", ["--max-series", str(n + 1000)])
+    if probe.name.startswith("seismo"):
+        # seismo allocates each active series' whole open-segment column (10 B per second
+        # of the 1 h span) up front; starting it when that cannot fit would only get it,
+        # or a neighbour on this shared machine, OOM-killed.
+        need = n * SEGMENT_SPAN_S * 10
+        if need > 0.7 * mem_available_bytes():
+            probe.log.close()
+            return {"series": n, "data_seconds": manifest["rounds"], "samples_sent": manifest["samples"],
+                    "skipped": f"needs ~{need / 2**30:.1f} GiB of head ({n:,} series x {SEGMENT_SPAN_S} s x 10 B), "
+                               f"more than 70% of MemAvailable ({mem_available_bytes() / 2**30:.1f} GiB)",
+                    "rss_bytes_per_series_estimate": SEGMENT_SPAN_S * 10}
+    srv = probe
     srv.start()
     try:
         time.sleep(1.0)
@@ -676,10 +703,11 @@ def print_report(results, args, manifest, card_manifest):
                 line += f"{('x' + format(r, '.2f')) if r is not None else '-':>13s}"
         print(line)
     print()
-    print(f"saturation: wrk -t{args.threads} -c{args.threads} -d{args.duration}s, {manifest['series']} series, "
-          f"{args.per_body}-sample bodies. light load: {args.light_rate:g} req/s x {args.per_body} samples for "
-          f"{args.light_duration:g} s on one keep-alive connection, first {max(1, int(args.light_rate))} requests "
-          f"(series creation) left out of p50/p99/max.")
+    if manifest:
+        print(f"saturation: wrk -t{args.threads} -c{args.threads} -d{args.duration}s, {manifest['series']} series, "
+              f"{args.per_body}-sample bodies. light load: {args.light_rate:g} req/s x {args.per_body} samples for "
+              f"{args.light_duration:g} s on one keep-alive connection, first {max(1, int(args.light_rate))} requests "
+              f"(series creation) left out of p50/p99/max.")
     if card_manifest:
         print(f"cardinality: {card_manifest['series']:,} series x {card_manifest['rounds']} samples at 1 s spacing "
               f"= {card_manifest['rounds']} s of data time in the head (inside one 1 h seismo segment).")
@@ -692,11 +720,11 @@ def print_report(results, args, manifest, card_manifest):
         if t.get("stopped_gracefully") is False:
             print(f"WARNING: {n} did not stop within {args.stop_timeout}s of SIGTERM and was killed: "
                   "its disk figure is not a sealed/flushed one")
-        if t and t["accepted"] >= manifest["samples"] * 0.999:
+        if t and manifest and t["accepted"] >= manifest["samples"] * 0.999:
             print(f"note: {n} used up every cached body after {t['window_s']:.1f}s; its rate is less precise "
                   f"(raise --rounds for a full-length run)")
         c = results[n].get("cardinality")
-        if c and c["accepted"] < c["samples_sent"] * 0.999:
+        if c and not c.get("skipped") and c["accepted"] < c["samples_sent"] * 0.999:
             print(f"WARNING: {n} accepted {c['accepted']:.0f} of {c['samples_sent']} cardinality samples")
         if c and c.get("skipped"):
             print(f"note: {n} cardinality phase skipped: {c['skipped']}")
@@ -750,11 +778,12 @@ def main():
 
     if not os.path.exists(args.binary):
         sys.exit(f"{args.binary} missing: run `swift build -c release --product seismo` first")
-    bodies, manifest = ensure_bodies(args)
+    bodies, manifest = ensure_bodies(args) if {"throughput", "light"} & set(phases) else (None, None)
     card_dir, card_manifest = ensure_cardinality_bodies(args) if "cardinality" in phases else (None, None)
     workdir = tempfile.mkdtemp(prefix="seismo-bench-")
-    print(f"bodies: {manifest['bodies']} x {args.per_body} samples, {manifest['series']} series "
-          f"({manifest['labels_per_series']:.1f} labels each), {manifest['bytes'] / manifest['bodies'] / 1e3:.1f} KB "
+    m = manifest or card_manifest
+    print(f"bodies: {m['bodies']} x {args.per_body} samples, {m['series']} series "
+          f"({m['labels_per_series']:.1f} labels each), {m['bytes'] / m['bodies'] / 1e3:.1f} KB "
           f"snappy per body; phases {','.join(phases)}; workdir {workdir}")
     results: dict[str, dict] = {}
     started = time.time()
