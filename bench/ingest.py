@@ -509,6 +509,11 @@ def paced_requests(port: int, bodies: list[bytes], rate: float) -> tuple[list[fl
 def phase_throughput(make, bodies_dir, manifest, args):
     """Saturation with wrk, then a graceful stop and the data dir's size."""
     srv = make("throughput")
+    # the cached data spans `rounds` seconds, so it can touch two 1 h segments
+    why = seismo_head_too_big(manifest["series"], 2) if srv.name.startswith("seismo") else None
+    if why:
+        srv.log.close()
+        return {"skipped": why}
     srv.start()
     try:
         url = f"http://127.0.0.1:{srv.port}/api/v1/write"
@@ -586,7 +591,7 @@ def phase_light(make, bodies_dir, args):
     warm = max(1, int(args.light_rate))
     steady = lat[warm:] or lat
     return {"requests": len(bodies), "rate": len(bodies) / elapsed, "duration_s": elapsed,
-            "samples_per_request": args.per_body, "non2xx": non2xx, "reconnects": reconnects, "cpu_s": cpu,
+            "samples_per_request": min(args.per_body, math.ceil(args.series / args.threads)), "non2xx": non2xx, "reconnects": reconnects, "cpu_s": cpu,
             "warmup_requests": warm, "warmup_max_ms": max(lat[:warm]) if lat[:warm] else float("nan"),
             "p50_ms": percentile(steady, 50) if steady else float("nan"),
             "p99_ms": percentile(steady, 99) if steady else float("nan"),
@@ -597,21 +602,28 @@ def phase_light(make, bodies_dir, args):
                               if srv.name.startswith("seismo") and f1[1] > f0[1] else None)}
 
 
+def seismo_head_too_big(n_series: int, open_segments: int) -> str | None:
+    """Why seismo should not be started with n_series active, or None when it fits: it
+    allocates each active series' whole open-segment column (10 B per second of the 1 h
+    span) up front, and starting it when that cannot fit would only get it, or a
+    neighbour on this shared machine, OOM-killed."""
+    need = n_series * SEGMENT_SPAN_S * 10 * open_segments
+    avail = mem_available_bytes()
+    if need <= 0.7 * avail:
+        return None
+    return (f"needs ~{need / 2**30:.1f} GiB of head ({n_series:,} series x {open_segments} open segment(s) x "
+            f"{SEGMENT_SPAN_S} s x 10 B), more than 70% of MemAvailable ({avail / 2**30:.1f} GiB)")
+
+
 def phase_cardinality(make, bodies_dir, manifest, args):
     """N series, one sample per second for a few seconds: (RSS after - idle RSS) / N."""
     n = manifest["series"]
     probe = make("cardinality", ["--max-series", str(n + 1000)])
-    if probe.name.startswith("seismo"):
-        # seismo allocates each active series' whole open-segment column (10 B per second
-        # of the 1 h span) up front; starting it when that cannot fit would only get it,
-        # or a neighbour on this shared machine, OOM-killed.
-        need = n * SEGMENT_SPAN_S * 10
-        if need > 0.7 * mem_available_bytes():
-            probe.log.close()
-            return {"series": n, "data_seconds": manifest["rounds"], "samples_sent": manifest["samples"],
-                    "skipped": f"needs ~{need / 2**30:.1f} GiB of head ({n:,} series x {SEGMENT_SPAN_S} s x 10 B), "
-                               f"more than 70% of MemAvailable ({mem_available_bytes() / 2**30:.1f} GiB)",
-                    "rss_bytes_per_series_estimate": SEGMENT_SPAN_S * 10}
+    why = seismo_head_too_big(n, 1) if probe.name.startswith("seismo") else None
+    if why:
+        probe.log.close()
+        return {"series": n, "data_seconds": manifest["rounds"], "samples_sent": manifest["samples"],
+                "skipped": why, "rss_bytes_per_series_estimate": SEGMENT_SPAN_S * 10}
     srv = probe
     srv.start()
     try:
@@ -704,8 +716,9 @@ def print_report(results, args, manifest, card_manifest):
         print(line)
     print()
     if manifest:
+        per_body = min(args.per_body, math.ceil(args.series / args.threads))
         print(f"saturation: wrk -t{args.threads} -c{args.threads} -d{args.duration}s, {manifest['series']} series, "
-              f"{args.per_body}-sample bodies. light load: {args.light_rate:g} req/s x {args.per_body} samples for "
+              f"bodies of up to {per_body} samples. light load: {args.light_rate:g} req/s x {per_body} samples for "
               f"{args.light_duration:g} s on one keep-alive connection, first {max(1, int(args.light_rate))} requests "
               f"(series creation) left out of p50/p99/max.")
     if card_manifest:
@@ -717,6 +730,9 @@ def print_report(results, args, manifest, card_manifest):
         print("Prometheus disk bytes are WAL+head, not compacted (it cuts a block after 2 h of data).")
     for n in names:
         t = results[n].get("throughput", {})
+        if t.get("skipped"):
+            print(f"note: {n} throughput phase skipped: {t['skipped']}")
+            t = {}
         if t.get("stopped_gracefully") is False:
             print(f"WARNING: {n} did not stop within {args.stop_timeout}s of SIGTERM and was killed: "
                   "its disk figure is not a sealed/flushed one")
