@@ -586,12 +586,13 @@ def phase_light(make, bodies_dir, args):
         srv.stop(args.stop_timeout)
     if not args.keep:
         shutil.rmtree(srv.data_dir, ignore_errors=True)
-    # The first second creates the stream's series (one body holds all of them): reported
-    # apart, so the steady-state percentiles are not set by series creation.
+    # The first second creates the stream's series (with the defaults the first body holds
+    # all 2000 of them): reported apart, so steady-state percentiles are not set by it.
     warm = max(1, int(args.light_rate))
     steady = lat[warm:] or lat
     return {"requests": len(bodies), "rate": len(bodies) / elapsed, "duration_s": elapsed,
-            "samples_per_request": min(args.per_body, math.ceil(args.series / args.threads)), "non2xx": non2xx, "reconnects": reconnects, "cpu_s": cpu,
+            "samples_per_request": min(args.per_body, math.ceil(args.series / args.threads)),
+            "non2xx": non2xx, "reconnects": reconnects, "cpu_s": cpu,
             "warmup_requests": warm, "warmup_max_ms": max(lat[:warm]) if lat[:warm] else float("nan"),
             "p50_ms": percentile(steady, 50) if steady else float("nan"),
             "p99_ms": percentile(steady, 99) if steady else float("nan"),
@@ -640,8 +641,8 @@ def phase_cardinality(make, bodies_dir, manifest, args):
     if not args.keep:
         shutil.rmtree(srv.data_dir, ignore_errors=True)
     return {"series": n, "data_seconds": manifest["rounds"], "samples_sent": manifest["samples"], "accepted": got,
-            "requests": w["requests"], "bodies": manifest["bodies"], "non2xx": w["non2xx"], "idle_rss_mb": idle, "rss_mb": after,
-            "rss_bytes_per_series": (after - idle) * 1024 * 1024 / n}
+            "requests": w["requests"], "bodies": manifest["bodies"], "non2xx": w["non2xx"],
+            "idle_rss_mb": idle, "rss_mb": after, "rss_bytes_per_series": (after - idle) * 1024 * 1024 / n}
 
 
 # ----------------------------------------------------------------------------- report
@@ -690,7 +691,8 @@ def goals(results):
     g["p99 at light load <= 5 ms (WAL fsync on)"] = (p99, None if p99 is None else p99 <= 5.0, f"{fmt(p99, '.2f')} ms")
     b = s.get("cardinality", {}).get("rss_bytes_per_series")
     g["RSS <= 1 KiB per active series"] = (b, None if b is None else b <= 1024, f"{fmt(b, ',.0f')} B")
-    d = ratio(s.get("throughput", {}).get("disk_bytes_per_sample"), vm.get("throughput", {}).get("disk_bytes_per_sample"))
+    d = ratio(s.get("throughput", {}).get("disk_bytes_per_sample"),
+              vm.get("throughput", {}).get("disk_bytes_per_sample"))
     g["disk bytes/sample <= VictoriaMetrics"] = (d, None if d is None else d <= 1.0, f"x{fmt(d, '.2f')}")
     return g
 
