@@ -53,29 +53,45 @@ struct SeriesKeyCache {
     var storedBytes: Int { storage.count }
     var slotCount: Int { slots.count }
 
-    /// Hashes label bytes eight at a time (multiply–rotate, then a final avalanche).
+    /// Hashes label bytes 32 at a time in four independent multiply–rotate lanes (one
+    /// lane would be a chain of dependent multiplies, the hot spot of a cache hit), then
+    /// the last ≤ 31 bytes as whole words, the final one overlapping, and an avalanche.
     /// Not for adversarial keys: a crafted collision only makes lookups compare more
     /// bytes, and probing is bounded by the table's load factor of 1/2.
     @inline(__always)
     static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
         let raw = UnsafeRawPointer(p)
+        let k: UInt64 = 0xBF58_476D_1CE4_E5B9
+        @inline(__always) func mix(_ h: UInt64, _ w: UInt64) -> UInt64 {
+            let x = (h ^ w) &* k
+            return (x << 27) | (x >> 37)
+        }
+        @inline(__always) func word(_ at: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: at, as: UInt64.self) }
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
         var i = 0
+        if n >= 32 {
+            var a = h, b = h ^ 0x2545_F491_4F6C_DD1D, c = h ^ 0x6A09_E667_F3BC_C909, d = h ^ 0x3C6E_F372_FE94_F82B
+            while n - i >= 32 {
+                a = mix(a, word(i))
+                b = mix(b, word(i + 8))
+                c = mix(c, word(i + 16))
+                d = mix(d, word(i + 24))
+                i += 32
+            }
+            h = mix(mix(mix(a, b), c), d)
+        }
         while n - i >= 8 {
-            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            h = ((h ^ w) &* 0xBF58_476D_1CE4_E5B9)
-            h = (h << 27) | (h >> 37)
+            h = mix(h, word(i))
             i += 8
         }
         if i < n {
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                tail |= UInt64(raw.load(fromByteOffset: i, as: UInt8.self)) << shift
-                shift += 8
-                i += 1
+            if n >= 8 {
+                h = mix(h, word(n - 8))  // overlaps bytes already hashed; n is in the seed
+            } else {
+                var tail: UInt64 = 0
+                for j in i..<n { tail |= UInt64(raw.load(fromByteOffset: j, as: UInt8.self)) << (8 * UInt64(j)) }
+                h = mix(h, tail)
             }
-            h = (h ^ tail) &* 0xBF58_476D_1CE4_E5B9
         }
         h ^= h >> 31
         h = h &* 0x94D0_49BB_1331_11EB

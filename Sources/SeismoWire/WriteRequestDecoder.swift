@@ -74,9 +74,14 @@ public final class WriteRequestDecoder {
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let mark = BatchMark(batch)
+        // The cache moves into a local for the request: a stored property of a class
+        // would cost a runtime exclusivity check (and a retain) on every series.
+        var cache = SeriesKeyCache(maxEntries: 0, maxBytes: 0)
+        swap(&cache, &self.cache)
+        defer { swap(&cache, &self.cache) }
         let seriesCount: Int
         do {
-            seriesCount = try walkRequest(base, base + buf.count, into: &batch)
+            seriesCount = try walkRequest(base, base + buf.count, cache: &cache, into: &batch)
         } catch {
             mark.restore(&batch)
             throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes): \(error.problem) at byte \(error.offset)")
@@ -92,7 +97,7 @@ public final class WriteRequestDecoder {
     /// WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
     /// Returns the number of TimeSeries entries.
     private func walkRequest(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
-                             into batch: inout WriteBatch) throws(ProtoWireError) -> Int {
+                             cache: inout SeriesKeyCache, into batch: inout WriteBatch) throws(ProtoWireError) -> Int {
         var c = ProtoCursor(start, end, origin: start)
         var seriesCount = 0
         while !c.atEnd {
@@ -102,7 +107,7 @@ public final class WriteRequestDecoder {
                 guard wire == WireType.lengthDelimited else { throw c.wrongWireType("WriteRequest", field: field, wire) }
                 let (s, e) = try c.lengthDelimited()
                 seriesCount += 1
-                try timeSeries(s, e, origin: start, into: &batch)
+                try timeSeries(s, e, origin: start, cache: &cache, into: &batch)
             case 3:
                 guard wire == WireType.lengthDelimited else { throw c.wrongWireType("WriteRequest", field: field, wire) }
                 let (s, e) = try c.lengthDelimited()
@@ -122,7 +127,8 @@ public final class WriteRequestDecoder {
     ///              repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
     @inline(__always)
     private func timeSeries(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
-                            origin: UnsafePointer<UInt8>, into batch: inout WriteBatch) throws(ProtoWireError) {
+                            origin: UnsafePointer<UInt8>, cache: inout SeriesKeyCache,
+                            into batch: inout WriteBatch) throws(ProtoWireError) {
         var c = ProtoCursor(start, end, origin: origin)
         var labelsStart: UnsafePointer<UInt8>?
         var labelsEnd = start
@@ -132,6 +138,18 @@ public final class WriteRequestDecoder {
 
         while !c.atEnd {
             let fieldStart = c.position
+            // A label as Prometheus writes it — key 0x0A, one-byte length — is only
+            // stepped over here, without the general key and length readers.
+            if c.remaining >= 2 && fieldStart[0] == 0x0A && fieldStart[1] < 0x80 && Int(fieldStart[1]) + 2 <= c.remaining {
+                if labelsStart == nil {
+                    labelsStart = fieldStart
+                } else if fieldStart != labelsEnd {
+                    labelsContiguous = false
+                }
+                c.advance(Int(fieldStart[1]) + 2)
+                labelsEnd = c.position
+                continue
+            }
             let (field, wire) = try c.key()
             guard field >= 1 && field <= 4 else {
                 try c.skip(wire)
