@@ -138,7 +138,7 @@ struct ProtoCursor {
         }
         position += i
         guard length <= remaining else {
-            throw error("length \(length) runs past the end of its message (\(remaining) bytes left)", at: prefixAt)
+            throw error("length \(length) runs past the end of its message (\(remaining) left)", at: prefixAt)
         }
         let start = position
         position += length

@@ -47,7 +47,7 @@ struct SeriesKeyCache {
 
     init(maxEntries: Int = 65_536, maxBytes: Int = 8 << 20) {
         self.maxEntries = max(maxEntries, 1)
-        self.maxBytes = maxBytes
+        self.maxBytes = min(maxBytes, 1 << 30)  // offsets are Int32
     }
 
     var storedBytes: Int { storage.count }

@@ -480,6 +480,26 @@ struct DifferentialTests {
         print("DifferentialTests.mutations: \(accepted) of 3000 mutated bodies accepted")
     }
 
+    @Test("a malformed body's error names the problem and where")
+    func errorMessages() {
+        func message(_ pb: [UInt8]) -> String {
+            var batch = WriteBatch()
+            do {
+                try pb.withUnsafeBytes { try WriteRequestDecoder().decode(protobuf: $0, into: &batch) }
+            } catch let e as WireError {
+                #expect(e.kind == .malformed)
+                return e.message
+            } catch {}
+            Issue.record("not refused")
+            return ""
+        }
+        #expect(message([0x0A, 0xFF, 0x01, 0x00]) == "protobuf: cannot decode WriteRequest (4 bytes): length 255 runs past the end of its message (1 left) at byte 1")
+        #expect(message([0x0F, 0x00]) == "protobuf: cannot decode WriteRequest (2 bytes): wire type 7 of field 1 does not exist at byte 1")
+        #expect(message([0x0B, 0x0C]) == "protobuf: cannot decode WriteRequest (2 bytes): group (wire type 3) of field 1: groups are not supported at byte 1")
+        #expect(message([0x0A, 0x04, 0x12, 0x02, 0x09, 0x00]) == "protobuf: cannot decode WriteRequest (6 bytes): 64-bit value cut off at byte 5")
+        #expect(message([0x0A, 0x02, 0x10, 0x01]) == "protobuf: cannot decode WriteRequest (4 bytes): TimeSeries field 2 has wire type 0, not its declared type at byte 3")
+    }
+
     @Test("limits: series per request, decoded size")
     func limits() throws {
         let body = try Fixtures.load("prom242_write_01.bin")
