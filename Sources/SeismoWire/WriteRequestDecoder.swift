@@ -1,35 +1,43 @@
-import CSeismoPromPB
 import SeismoModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Decodes remote-write 1.0 bodies. Not thread-safe: one per thread/event loop; it owns
-/// an arena (reset per request) and a scratch buffer, so steady-state decoding does no
-/// per-sample heap allocation.
+/// Decodes remote-write 1.0 bodies by walking the protobuf bytes in place: no
+/// intermediate messages, no per-message allocation. Not thread-safe: one per
+/// thread/event loop; it owns a scratch buffer for the decompressed body and a
+/// `SeriesKeyCache`, so steady-state decoding does no heap allocation at all.
 ///
-/// protobuf-c unpacks into the arena; the decoder walks the C structures with pointers,
-/// validates each series' labels on their bytes and appends straight into the flat
-/// arrays of a `WriteBatch`. No C pointer outlives a `decode` call.
+/// Per TimeSeries: one pass over its fields appends the samples and checks exemplars
+/// and histograms to protobuf-c's depth, noting where the labels are. When the labels
+/// are one contiguous run of bytes (as every sender writes them), the run is looked up
+/// in the cache; a hit appends the cached canonical key. A miss, or labels interleaved
+/// with other fields, takes the full path: each label read and checked by
+/// `SeriesKeyBuilder` (the rules shared with the 2.0 decoder) while the key is built.
+///
+/// The result — batch contents, rejections with their example texts, errors — is the
+/// same as `ProtobufCWriteRequestDecoder`'s, which stays as the oracle of the
+/// differential tests and the `rw1` fuzz target. A body that fails anywhere is refused
+/// whole and leaves `batch` as it was.
 public final class WriteRequestDecoder {
     public let limits: WireLimits
 
-    /// Size of the arena's single block (see `DecodeArena` for the sizing policy).
-    public var arenaCapacity: Int { arena.capacity }
-    /// Arena bytes the last decoded request used.
-    public var lastArenaBytes: Int { arena.lastUsed }
+    /// Series whose canonical key is cached (for tests and benchmarks).
+    public var cachedSeries: Int { cache.count }
+    /// Times the series cache was emptied because it was full.
+    public var seriesCacheResets: Int { cache.resets }
+    /// Bytes of raw labels and keys the cache holds, and its slot-table size.
+    public var seriesCacheFootprint: (bytes: Int, slots: Int) { (cache.storedBytes, cache.slotCount) }
 
-    private let arena = DecodeArena()
     private var scratch: [UInt8] = []
+    private var cache: SeriesKeyCache
 
+    /// Selector examples of refused series are cut to about this many characters.
+    static let exampleLimit = 200
 
-    public init(limits: WireLimits = WireLimits()) {
+    /// `seriesCacheEntries`/`seriesCacheBytes` bound the series cache (see
+    /// `SeriesKeyCache`); entries 0 disables it.
+    public init(limits: WireLimits = WireLimits(), seriesCacheEntries: Int = 65_536, seriesCacheBytes: Int = 8 << 20) {
         self.limits = limits
+        cache = SeriesKeyCache(maxEntries: seriesCacheEntries, maxBytes: seriesCacheEntries > 0 ? seriesCacheBytes : 0)
     }
-
 
     /// body = the raw HTTP body (snappy block). Appends to `batch` (caller clears it).
     /// An empty body is a valid empty request.
@@ -54,136 +62,260 @@ public final class WriteRequestDecoder {
     }
 
     private func decodeChecked(_ buf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
-        guard buf.count > 0, let base = buf.baseAddress else { return }
+        guard buf.count > 0, let raw = buf.baseAddress else { return }
         // BatchSeries offsets are Int32. Every key byte comes from a Label message of at
         // least the same size, and every sample from a Sample message of more than one
         // byte, so checking against the request size up front means no series can
-        // overflow mid-way and leave the batch half-filled.
+        // overflow mid-way.
         guard batch.labelBytes.count + buf.count <= Int(Int32.max),
               batch.timestamps.count + buf.count <= Int(Int32.max)
         else {
             throw WireError.tooLarge("batch: request of \(buf.count) bytes would overflow the batch's 32-bit offsets")
         }
-
-        guard let request = prometheus__write_request__unpack(
-            arena.allocator, buf.count, base.assumingMemoryBound(to: UInt8.self))
-        else {
-            arena.reset()
-            throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes)")
+        let base = raw.assumingMemoryBound(to: UInt8.self)
+        let mark = BatchMark(batch)
+        // The cache moves into a local for the request: a stored property of a class
+        // would cost a runtime exclusivity check (and a retain) on every series.
+        var cache = SeriesKeyCache(maxEntries: 0, maxBytes: 0)
+        swap(&cache, &self.cache)
+        defer { swap(&cache, &self.cache) }
+        let seriesCount: Int
+        do {
+            seriesCount = try walkRequest(base, base + buf.count, cache: &cache, into: &batch)
+        } catch {
+            mark.restore(&batch)
+            throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes): \(error.problem) at byte \(error.offset)")
         }
-        defer { arena.recycle() }
-        let seriesCount = Int(request.pointee.n_timeseries)
+        // Checked after the walk, as protobuf-c did: a body that is also malformed is
+        // reported as malformed.
         guard seriesCount <= limits.maxSeriesPerRequest else {
+            mark.restore(&batch)
             throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
         }
-        append(request.pointee, to: &batch)
     }
 
-    private func append(_ request: Prometheus__WriteRequest, to batch: inout WriteBatch) {
-        if request.n_timeseries > 0, let all = request.timeseries {
-            let count = Int(request.n_timeseries)
-            var totalSamples = 0
-            for i in 0..<count { totalSamples += Int(all[i]!.pointee.n_samples) }
-            let needed = batch.timestamps.count + totalSamples
-            if batch.timestamps.capacity < needed { batch.timestamps.reserveCapacity(needed) }
-            if batch.valueBits.capacity < needed { batch.valueBits.reserveCapacity(needed) }
-            for i in 0..<count {
-                appendSeries(all[i]!.pointee, to: &batch)
-            }
-        }
-        if request.n_metadata > 0, let all = request.metadata {
-            for i in 0..<Int(request.n_metadata) {
-                let m = all[i]!.pointee
+    /// WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+    /// Returns the number of TimeSeries entries.
+    private func walkRequest(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
+                             cache: inout SeriesKeyCache, into batch: inout WriteBatch) throws(ProtoWireError) -> Int {
+        var c = ProtoCursor(start, end, origin: start)
+        var seriesCount = 0
+        while !c.atEnd {
+            let (field, wire) = try c.key()
+            switch field {
+            case 1:
+                guard wire == WireType.lengthDelimited else { throw c.wrongWireType("WriteRequest", field: field, wire) }
+                let (s, e) = try c.lengthDelimited()
+                seriesCount += 1
+                try timeSeries(s, e, origin: start, cache: &cache, into: &batch)
+            case 3:
+                guard wire == WireType.lengthDelimited else { throw c.wrongWireType("WriteRequest", field: field, wire) }
+                let (s, e) = try c.lengthDelimited()
+                var m = ProtoCursor(s, e, origin: start)
+                let md = try RemoteWriteMessages.metadata(&m)
                 batch.metadata.append(MetricMetadata(
-                    kind: MetricMetadata.Kind(rawValue: Int(truncatingIfNeeded: m.type.rawValue)) ?? .unknown,
-                    family: Self.string(m.metric_family_name),
-                    help: Self.string(m.help),
-                    unit: Self.string(m.unit)))
+                    kind: MetricMetadata.Kind(rawValue: Int(md.kind)) ?? .unknown,
+                    family: md.family, help: md.help, unit: md.unit))
+            default:
+                try c.skip(wire)
             }
         }
+        return seriesCount
     }
 
+    /// TimeSeries { repeated Label labels = 1; repeated Sample samples = 2;
+    ///              repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
     @inline(__always)
-    private func appendSeries(_ ts: Prometheus__TimeSeries, to batch: inout WriteBatch) {
-        batch.exemplarsIgnored += Int(ts.n_exemplars)
-        let sampleCount = Int(ts.n_samples)
-        let histogramCount = Int(ts.n_histograms)
-        if sampleCount == 0 && histogramCount == 0 { return }  // nothing to store or lose
+    private func timeSeries(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
+                            origin: UnsafePointer<UInt8>, cache: inout SeriesKeyCache,
+                            into batch: inout WriteBatch) throws(ProtoWireError) {
+        var c = ProtoCursor(start, end, origin: origin)
+        var labelsStart: UnsafePointer<UInt8>?
+        var labelsEnd = start
+        var labelsContiguous = true
+        var sampleCount = 0, histogramCount = 0, exemplarCount = 0
+        let firstSample = batch.timestamps.count
 
-        let keyStart = batch.labelBytes.count
-        if let reason = appendKey(ts, to: &batch.labelBytes) {
-            batch.labelBytes.removeSubrange(keyStart...)
-            batch.rejections.add(reason, samples: sampleCount + histogramCount, wholeSeries: true) {
-                Self.selectorExample(ts)
+        while !c.atEnd {
+            let fieldStart = c.position
+            // A label as Prometheus writes it — key 0x0A, one-byte length — is only
+            // stepped over here, without the general key and length readers.
+            if c.remaining >= 2 && fieldStart[0] == 0x0A && fieldStart[1] < 0x80 && Int(fieldStart[1]) + 2 <= c.remaining {
+                if labelsStart == nil {
+                    labelsStart = fieldStart
+                } else if fieldStart != labelsEnd {
+                    labelsContiguous = false
+                }
+                c.advance(Int(fieldStart[1]) + 2)
+                labelsEnd = c.position
+                continue
             }
+            let (field, wire) = try c.key()
+            guard field >= 1 && field <= 4 else {
+                try c.skip(wire)
+                continue
+            }
+            guard wire == WireType.lengthDelimited else { throw c.wrongWireType("TimeSeries", field: field, wire) }
+            let (s, e) = try c.lengthDelimited()
+            switch field {
+            case 1:
+                // Only located here; read on the full path, or not at all on a cache hit.
+                if labelsStart == nil {
+                    labelsStart = fieldStart
+                } else if fieldStart != labelsEnd {
+                    labelsContiguous = false
+                }
+                labelsEnd = c.position
+            case 2:
+                var m = ProtoCursor(s, e, origin: origin)
+                let sample = try RemoteWriteMessages.sample(&m)
+                batch.timestamps.append(sample.timestamp)
+                batch.valueBits.append(sample.bits)
+                sampleCount += 1
+            case 3:
+                var m = ProtoCursor(s, e, origin: origin)
+                try RemoteWriteMessages.checkExemplar(&m)
+                exemplarCount += 1
+            default:
+                var m = ProtoCursor(s, e, origin: origin)
+                try RemoteWriteMessages.checkHistogram(&m)
+                histogramCount += 1
+            }
+        }
+        batch.exemplarsIgnored += exemplarCount
+
+        // Where the labels are: their own run of bytes, or (interleaved with other
+        // fields) the whole series, of which only field 1 is read.
+        let labels: (start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>)
+        if let labelsStart {
+            labels = labelsContiguous ? (labelsStart, labelsEnd) : (start, end)
+        } else {
+            labels = (start, start)
+        }
+        if sampleCount == 0 && histogramCount == 0 {
+            // Nothing to store or refuse, but the labels must still be well-formed.
+            try forEachLabel(labels, origin: origin) { _ in }
             return
         }
-        if histogramCount > 0 {
-            batch.rejections.add(.nativeHistogram, samples: histogramCount) { Self.selectorExample(ts) }
+
+        let keyStart = batch.labelBytes.count
+        let cacheable = labelsStart != nil && labelsContiguous
+        let rawLength = labels.end - labels.start
+        let hash = cacheable ? SeriesKeyCache.hash(labels.start, rawLength) : 0
+        if !(cacheable && cache.appendKey(raw: labels.start, rawLength, hash: hash, to: &batch.labelBytes)) {
+            if let reason = try appendKey(labels, origin: origin, to: &batch.labelBytes) {
+                batch.labelBytes.removeSubrange(keyStart...)
+                batch.timestamps.removeSubrange(firstSample...)
+                batch.valueBits.removeSubrange(firstSample...)
+                batch.rejections.add(reason, samples: sampleCount + histogramCount, wholeSeries: true) {
+                    Self.selectorExample(labels, origin: origin)
+                }
+                return
+            }
+            if cacheable {
+                batch.labelBytes.withUnsafeBufferPointer { all in
+                    cache.insert(raw: labels.start, rawLength, hash: hash,
+                                 key: UnsafeBufferPointer(rebasing: all[keyStart...]))
+                }
+            }
         }
-        guard sampleCount > 0, let samples = ts.samples else {
+
+        if histogramCount > 0 {
+            batch.rejections.add(.nativeHistogram, samples: histogramCount) { Self.selectorExample(labels, origin: origin) }
+        }
+        guard sampleCount > 0 else {
             batch.labelBytes.removeSubrange(keyStart...)
             return
         }
         batch.series.append(BatchSeries(
             keyOffset: Int32(truncatingIfNeeded: keyStart),
             keyLength: Int32(truncatingIfNeeded: batch.labelBytes.count - keyStart),
-            sampleOffset: Int32(truncatingIfNeeded: batch.timestamps.count),
+            sampleOffset: Int32(truncatingIfNeeded: firstSample),
             sampleCount: Int32(truncatingIfNeeded: sampleCount)))
-        for j in 0..<sampleCount {
-            let s = samples[j]!
-            batch.timestamps.append(s.pointee.timestamp)
-            batch.valueBits.append(s.pointee.value.bitPattern)
-        }
     }
 
-    /// Validates the series' labels in order and appends its canonical key. Returns the
-    /// first rule broken (the caller then removes the partial key).
-    private func appendKey(_ ts: Prometheus__TimeSeries, to key: inout [UInt8]) -> RejectionReason? {
-        let n = Int(ts.n_labels)
-        guard n > 0, let labels = ts.labels else { return .missingMetricName }
-        var builder = SeriesKeyBuilder(limits: limits)
-        for i in 0..<n {
-            let label = labels[i]!.pointee
-            let (name, nameLength) = Self.bytes(label.name)
-            let (value, valueLength) = Self.bytes(label.value)
-            if let reason = builder.add(name: name, nameLength, value: value, valueLength, to: &key) { return reason }
-        }
-        return builder.finish()
-    }
-
-    /// A C string's bytes. protobuf-c gives proto3 strings as NUL-terminated copies
-    /// (a shared "" when absent).
+    /// Calls `body` with each label (field 1) of `range`, in wire order; other fields
+    /// are skipped (their structure was checked by the caller's pass).
     @inline(__always)
-    private static func bytes(_ s: UnsafeMutablePointer<CChar>?) -> (UnsafePointer<UInt8>, Int) {
-        guard let s else { return (emptyBytes, 0) }
-        return (UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), strlen(s))
-    }
-
-    private static let emptyBytes: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
-    private static func string(_ s: UnsafeMutablePointer<CChar>?) -> String {
-        guard let s else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: s, count: strlen(s)), as: UTF8.self)
-    }
-
-    static let exampleLimit = 200
-
-    /// The selector text of a refused series (cold path: once per reason and request),
-    /// cut to about `exampleLimit` characters.
-    static func selectorExample(_ ts: Prometheus__TimeSeries) -> String {
-        var pairs: [(name: String, value: String)] = []
-        if let labels = ts.labels {
-            for i in 0..<Int(ts.n_labels) {
-                let l = labels[i]!.pointee
-                pairs.append((string(l.name), string(l.value)))
+    private func forEachLabel(_ range: (start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>),
+                              origin: UnsafePointer<UInt8>,
+                              _ body: (RemoteWriteMessages.Label) -> Void) throws(ProtoWireError) {
+        var c = ProtoCursor(range.start, range.end, origin: origin)
+        while !c.atEnd {
+            let (field, wire) = try c.key()
+            guard field == 1 else {
+                try c.skip(wire)
+                continue
             }
+            let (s, e) = try c.lengthDelimited()
+            var m = ProtoCursor(s, e, origin: origin)
+            body(try RemoteWriteMessages.label(&m))
+        }
+    }
+
+    /// The full path: reads every label, checks them in order and appends the canonical
+    /// key. Returns the first rule broken (the caller removes the partial key); the
+    /// labels after it are still read, since a malformed one refuses the whole body.
+    private func appendKey(_ range: (start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>),
+                           origin: UnsafePointer<UInt8>, to key: inout [UInt8]) throws(ProtoWireError) -> RejectionReason? {
+        var builder = SeriesKeyBuilder(limits: limits)
+        var reason: RejectionReason?
+        var count = 0
+        try forEachLabel(range, origin: origin) { label in
+            count += 1
+            if reason == nil {
+                reason = builder.add(name: label.name, label.nameLength, value: label.value, label.valueLength, to: &key)
+            }
+        }
+        if count == 0 { return .missingMetricName }
+        return reason ?? builder.finish()
+    }
+
+    /// The selector text of a series (cold path: once per reason and request), cut to
+    /// about `exampleLimit` characters. Its labels were read once already, so cannot fail.
+    static func selectorExample(_ range: (start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>),
+                                origin: UnsafePointer<UInt8>) -> String {
+        var pairs: [(name: String, value: String)] = []
+        var c = ProtoCursor(range.start, range.end, origin: origin)
+        while !c.atEnd {
+            guard let (field, wire) = try? c.key() else { break }
+            if field != 1 {
+                guard (try? c.skip(wire)) != nil else { break }
+                continue
+            }
+            guard let (s, e) = try? c.lengthDelimited() else { break }
+            var m = ProtoCursor(s, e, origin: origin)
+            guard let l = try? RemoteWriteMessages.label(&m) else { break }
+            pairs.append((String(decoding: UnsafeBufferPointer(start: l.name, count: l.nameLength), as: UTF8.self),
+                          String(decoding: UnsafeBufferPointer(start: l.value, count: l.valueLength), as: UTF8.self)))
         }
         let text = LabelKey.selector(pairs)
         return text.count > exampleLimit ? String(text.prefix(exampleLimit)) + "…" : text
+    }
+}
+
+/// What a batch held before a request, so a refused request can leave it as it was.
+private struct BatchMark {
+    let labelBytes: Int, series: Int, samples: Int, metadata: Int
+    let rejections: Rejections
+    let exemplarsIgnored: Int
+
+    init(_ batch: WriteBatch) {
+        labelBytes = batch.labelBytes.count
+        series = batch.series.count
+        samples = batch.timestamps.count
+        metadata = batch.metadata.count
+        rejections = batch.rejections
+        exemplarsIgnored = batch.exemplarsIgnored
+    }
+
+    func restore(_ batch: inout WriteBatch) {
+        batch.labelBytes.removeSubrange(labelBytes...)
+        batch.series.removeSubrange(series...)
+        batch.timestamps.removeSubrange(samples...)
+        batch.valueBits.removeSubrange(samples...)
+        batch.metadata.removeSubrange(metadata...)
+        batch.rejections = rejections
+        batch.exemplarsIgnored = exemplarsIgnored
     }
 }

@@ -4,10 +4,29 @@ import Testing
 
 @Suite("Steady-state decoding")
 struct SteadyStateTests {
-    @Test("200 decodes of a 2000-sample fixture do not grow the arena or the batch")
-    func arenaDoesNotGrow() throws {
+    @Test("200 decodes of a 2000-sample fixture do not grow the batch or the series cache")
+    func walkerDoesNotGrow() throws {
         let body = try Fixtures.load("prom242_batch2000_01.bin")
         let decoder = WriteRequestDecoder()
+        var batch = WriteBatch()
+        try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+        #expect(decoder.cachedSeries == 975)  // distinct label sets of the fixture
+        let footprint = decoder.seriesCacheFootprint
+        let capacities = (batch.labelBytes.capacity, batch.series.capacity, batch.timestamps.capacity, batch.valueBits.capacity)
+        for _ in 0..<200 {
+            batch.removeAll(keepingCapacity: true)
+            try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+        }
+        #expect(decoder.cachedSeries == 975 && decoder.seriesCacheResets == 0)
+        #expect(decoder.seriesCacheFootprint == footprint)
+        #expect(batch.series.count == 2000)
+        #expect((batch.labelBytes.capacity, batch.series.capacity, batch.timestamps.capacity, batch.valueBits.capacity) == capacities)
+    }
+
+    @Test("protobuf-c oracle: 200 decodes of a 2000-sample fixture do not grow the arena or the batch")
+    func arenaDoesNotGrow() throws {
+        let body = try Fixtures.load("prom242_batch2000_01.bin")
+        let decoder = ProtobufCWriteRequestDecoder()
         var batch = WriteBatch()
         try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
         let capacity = decoder.arenaCapacity
@@ -25,9 +44,9 @@ struct SteadyStateTests {
         #expect((batch.labelBytes.capacity, batch.series.capacity, batch.timestamps.capacity, batch.valueBits.capacity) == capacities)
     }
 
-    @Test("a large request grows the arena once; later small requests fit in it")
+    @Test("protobuf-c oracle: a large request grows the arena once; later small requests fit in it")
     func arenaGrowsOnce() throws {
-        let decoder = WriteRequestDecoder()
+        let decoder = ProtobufCWriteRequestDecoder()
         let big = WriteRequestEncoder.encode(series: (0..<20_000).map {
             ([(name: "__name__", value: "m"), (name: "i", value: "\($0)")], [(timestampMs: 1, value: 1)])
         })
@@ -58,7 +77,7 @@ struct SteadyStateTests {
         }
         let perRequest = elapsed / rounds
         let micros = Double(perRequest.components.attoseconds) / 1e12 + Double(perRequest.components.seconds) * 1e6
-        print("SeismoWire timing: \(String(format: "%.1f", micros)) µs per 2000-sample request (\(String(format: "%.0f", micros * 1000 / 2000)) ns/sample), arena \(decoder.lastArenaBytes) of \(decoder.arenaCapacity) bytes")
+        print("SeismoWire timing: \(String(format: "%.1f", micros)) µs per 2000-sample request (\(String(format: "%.0f", micros * 1000 / 2000)) ns/sample), \(decoder.cachedSeries) series cached")
         #expect(batch.sampleCount == 2000)
     }
 }

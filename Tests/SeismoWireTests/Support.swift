@@ -26,6 +26,13 @@ func decodeBody(_ body: [UInt8], decoder: WriteRequestDecoder = WriteRequestDeco
     return batch
 }
 
+/// Decodes a snappy body with the protobuf-c oracle into a fresh batch.
+func decodeBody(_ body: [UInt8], decoder: ProtobufCWriteRequestDecoder) throws -> WriteBatch {
+    var batch = WriteBatch()
+    try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+    return batch
+}
+
 func decodeProtobuf(_ pb: [UInt8], decoder: WriteRequestDecoder = WriteRequestDecoder()) throws -> WriteBatch {
     var batch = WriteBatch()
     try pb.withUnsafeBytes { try decoder.decode(protobuf: $0, into: &batch) }

@@ -3,7 +3,8 @@
 //
 //     ENABLE_BENCHMARKS=1 swift run -c release seismo-hotpath [iterations]
 //
-// Prints wall-clock ns per sample for each stage. Wall clock on a shared machine is
+// Prints wall-clock ns per sample for each stage, the old (protobuf-c) and new (walker)
+// decoders side by side. Wall clock on a shared machine is
 // noisy: compare runs made back to back, or count instructions with callgrind.
 import Foundation
 import Logging
@@ -23,24 +24,60 @@ func nsPerSample(_ start: ContinuousClock.Instant, _ samples: Int) -> Double {
 }
 
 let decoder = WriteRequestDecoder()
+let oracle = ProtobufCWriteRequestDecoder()
+let coldDecoder = WriteRequestDecoder(seriesCacheEntries: 0)
 var batch = WriteBatch()
 var scratch: [UInt8] = []
+let samplesPerBody = 2000
+
+// `seismo-hotpath N only=old|walker|walker-cold` decodes N times with one decoder and
+// nothing else, for instruction counts under callgrind.
+if CommandLine.arguments.count > 2, CommandLine.arguments[2].hasPrefix("only=") {
+    let which = CommandLine.arguments[2].dropFirst(5)
+    for _ in 0..<iterations {
+        batch.removeAll(keepingCapacity: true)
+        try body.withUnsafeBytes { buf in
+            switch which {
+            case "old": try oracle.decode(snappyBody: buf, into: &batch)
+            case "walker-cold": try coldDecoder.decode(snappyBody: buf, into: &batch)
+            default: try decoder.decode(snappyBody: buf, into: &batch)
+            }
+        }
+    }
+    print("decoded \(iterations) × \(batch.sampleCount) samples with \(which)")
+    exit(0)
+}
 
 // 1. snappy only
 var t = ContinuousClock.now
 for _ in 0..<iterations {
     try body.withUnsafeBytes { try Snappy.decompress($0, maxDecodedBytes: 64 << 20, into: &scratch) }
 }
-let samplesPerBody = 2000
 print(String(format: "snappy decompress         %7.1f ns/sample", nsPerSample(t, iterations * samplesPerBody)))
 
-// 2. full decode (snappy + protobuf-c + validation + key building)
-t = ContinuousClock.now
-for _ in 0..<iterations {
-    batch.removeAll(keepingCapacity: true)
-    try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+// 2. full decode (snappy + protobuf + validation + key building), old and new side by
+// side: the decoders take turns in rounds, so machine noise hits both alike.
+func timeDecode(_ run: (UnsafeRawBufferPointer, inout WriteBatch) throws -> Void, _ n: Int) throws -> Double {
+    let start = ContinuousClock.now
+    for _ in 0..<n {
+        batch.removeAll(keepingCapacity: true)
+        try body.withUnsafeBytes { try run($0, &batch) }
+    }
+    return nsPerSample(start, n * samplesPerBody)
 }
-print(String(format: "decode (snappy+pb+checks) %7.1f ns/sample", nsPerSample(t, iterations * samplesPerBody)))
+let rounds = 5
+var oldNs: [Double] = [], coldNs: [Double] = [], warmNs: [Double] = []
+for _ in 0..<rounds {
+    oldNs.append(try timeDecode({ try oracle.decode(snappyBody: $0, into: &$1) }, iterations / rounds))
+    coldNs.append(try timeDecode({ try coldDecoder.decode(snappyBody: $0, into: &$1) }, iterations / rounds))
+    warmNs.append(try timeDecode({ try decoder.decode(snappyBody: $0, into: &$1) }, iterations / rounds))
+}
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+let oldMedian = median(oldNs), coldMedian = median(coldNs), warmMedian = median(warmNs)
+print(String(format: "decode, protobuf-c (old)  %7.1f ns/sample", oldMedian))
+print(String(format: "decode, walker, no cache  %7.1f ns/sample  (%.2fx faster than old)", coldMedian, oldMedian / coldMedian))
+print(String(format: "decode, walker, warm cache %6.1f ns/sample  (%.2fx faster than old)", warmMedian, oldMedian / warmMedian))
+print("  (median of \(rounds) interleaved rounds of \(iterations / rounds) bodies; \(decoder.cachedSeries) series cached)")
 
 // 3. store append (head + WAL encoding; fsync on the commit thread, not waited for)
 let dir = NSTemporaryDirectory() + "seismo-hotpath-\(getpid())"

@@ -7,13 +7,49 @@ import SeismoWire
 // field by field); the rest is the body.
 
 private let rw1Decoder = WriteRequestDecoder(limits: fuzzLimits)
+/// The protobuf-c decoder the walker replaced: the oracle of the differential check.
+private let rw1Oracle = ProtobufCWriteRequestDecoder(limits: fuzzLimits)
 private let rw2Decoder = WriteRequestV2Decoder(limits: fuzzLimits)
 
-/// Remote-Write 1.0: structural invariants, decoding is deterministic with a reused
-/// decoder (arena recycling), and the accepted series survive encode → decode unchanged.
+/// Everything a remote-write 1.0 decoder produces for one body, comparable with ==.
+private enum RW1Result: Equatable {
+    case refused(WireError.Kind, limit: String)
+    case batch(labelBytes: [UInt8], series: [BatchSeries], timestamps: [Int64], valueBits: [UInt64],
+               metadata: [MetricMetadata], rejections: [Int], examples: [String?], rejectedSeries: Int,
+               exemplars: Int)
+
+    init(_ decode: (inout WriteBatch) throws -> Void) {
+        var batch = WriteBatch()
+        do {
+            try decode(&batch)
+        } catch let error as WireError {
+            check(batch.series.isEmpty && batch.timestamps.isEmpty && batch.labelBytes.isEmpty
+                  && batch.metadata.isEmpty && batch.rejections.isEmpty && batch.exemplarsIgnored == 0,
+                  "a refused request left data in the batch")
+            self = .refused(error.kind, limit: error.limit)
+            return
+        } catch {
+            violated("unexpected error type \(error)")
+        }
+        self = .batch(labelBytes: batch.labelBytes, series: batch.series, timestamps: batch.timestamps,
+                      valueBits: batch.valueBits, metadata: batch.metadata, rejections: batch.rejections.counts,
+                      examples: batch.rejections.examples, rejectedSeries: batch.rejections.series,
+                      exemplars: batch.exemplarsIgnored)
+    }
+}
+
+/// Remote-Write 1.0, differential: the walker (`WriteRequestDecoder`) and protobuf-c
+/// (`ProtobufCWriteRequestDecoder`) must both refuse a body the same way or produce
+/// identical batches — series, keys, samples, metadata, rejections with their example
+/// texts. Then, on the walker's batch: structural invariants, deterministic decoding
+/// with a reused decoder (the second pass hits the series cache), and accepted series
+/// survive encode → decode unchanged.
 func fuzzRemoteWrite1(_ input: UnsafeRawBufferPointer) {
     guard let mode = input.first else { return }
     let body = UnsafeRawBufferPointer(rebasing: input.dropFirst())
+    let oracle = RW1Result { batch in
+        if mode & 1 == 0 { try rw1Oracle.decode(snappyBody: body, into: &batch) } else { try rw1Oracle.decode(protobuf: body, into: &batch) }
+    }
     func decode() -> WriteBatch? {
         var batch = WriteBatch()
         do {
@@ -25,6 +61,10 @@ func fuzzRemoteWrite1(_ input: UnsafeRawBufferPointer) {
         }
         return batch
     }
+    let walker = RW1Result { batch in
+        if mode & 1 == 0 { try rw1Decoder.decode(snappyBody: body, into: &batch) } else { try rw1Decoder.decode(protobuf: body, into: &batch) }
+    }
+    check(walker == oracle, "walker and protobuf-c disagree: \(walker) vs \(oracle)")
     guard let batch = decode() else { return }
     let series = checkBatch(batch, limits: fuzzLimits)
     guard let again = decode() else { violated("second decode of the same body failed") }
