@@ -1,16 +1,21 @@
 /// The open (unsealed) part of the store: per-second cells of every series, in memory.
 ///
-/// Seconds are grouped by the segment they will be sealed into. Each series column of
-/// a segment holds one 8-byte value and a 2-byte tag per second; the tag is the
-/// sample's millisecond within the second plus one (0 = no sample), which is what
-/// "the later timestamp wins" needs when two samples land in the same second.
+/// Seconds are grouped by the segment they will be sealed into (`SegmentBuffer`), each
+/// holding a paged, mostly compressed column per series (`SeriesColumn`). A cell is an
+/// 8-byte value and a 2-byte tag: the sample's millisecond within the second plus one
+/// (0 = no sample), which is what "the later timestamp wins" needs when two samples land
+/// in the same second.
 final class Head {
     let span: Int64
     private(set) var segments: [Int64: SegmentBuffer] = [:]
     private var lastSegment: SegmentBuffer?
+    private let context: PageContext
+    /// Newest second `freezeIdle` ran for; it runs once per page length at most.
+    private var lastIdleSweep = Int64.min
 
     init(span: Int64) {
         self.span = span
+        context = PageContext(span: span)
     }
 
     @inline(__always)
@@ -32,7 +37,7 @@ final class Head {
             if let s = segments[start] {
                 segment = s
             } else {
-                segment = SegmentBuffer(start: start, span: span)
+                segment = SegmentBuffer(start: start, span: span, context: context)
                 segments[start] = segment
             }
             lastSegment = segment
@@ -59,88 +64,16 @@ final class Head {
     /// Non-null cells across the head.
     var sampleCount: Int { segments.values.reduce(0) { $0 + $1.sampleCount } }
     var seriesColumns: Int { segments.values.reduce(0) { $0 + $1.columnCount } }
-    var bytes: Int { segments.values.reduce(0) { $0 + $1.columnCount } * Int(span) * 10 }
-}
+    var bytes: Int { segments.values.reduce(0) { $0 + $1.bytes } }
 
-/// The cells of one segment-to-be.
-final class SegmentBuffer {
-    let start: Int64
-    let span: Int64
-    /// Indexed by series id; nil where the series has no sample in this segment.
-    private(set) var columns: [ColumnBuffer?] = []
-    private(set) var columnCount = 0
-    private(set) var sampleCount = 0
-    private(set) var firstSecond = Int64.max
-    private(set) var lastSecond = Int64.min
-
-    init(start: Int64, span: Int64) {
-        self.start = start
-        self.span = span
-    }
-
-    @inline(__always)
-    func put(series: UInt32, second: Int64, tag: UInt16, valueBits: UInt64) -> Bool {
-        let id = Int(series)
-        if id >= columns.count {
-            columns.append(contentsOf: repeatElement(nil, count: Swift.max(id + 1 - columns.count, columns.count / 2)))
+    /// Freezes the dense pages of series that stopped writing: pages ending a page length
+    /// or more before `newestSecond`. Cheap to call often; sweeps once per page length.
+    func freezeIdle(newestSecond: Int64) {
+        guard newestSecond >= lastIdleSweep &+ Int64(DensePage.rows) else { return }
+        lastIdleSweep = newestSecond
+        for segment in segments.values {
+            segment.freezeIdle(endingAtOrBefore: newestSecond - Int64(DensePage.rows))
         }
-        let column: ColumnBuffer
-        if let c = columns[id] {
-            column = c
-        } else {
-            column = ColumnBuffer(span: Int(span))
-            columns[id] = column
-            columnCount += 1
-        }
-        let row = Int(second - start)
-        let old = column.tags[row]
-        if old == 0 {
-            column.tags[row] = tag
-            column.values[row] = valueBits
-            column.count += 1
-            sampleCount += 1
-            if second < firstSecond { firstSecond = second }
-            if second > lastSecond { lastSecond = second }
-            return false
-        }
-        // Same second twice: keep the sample with the later timestamp; on a tie (a
-        // retried request) the last write wins, which keeps retries idempotent.
-        if tag >= old {
-            column.tags[row] = tag
-            column.values[row] = valueBits
-        }
-        return true
-    }
-
-    /// Series ids with at least one sample, ascending.
-    var seriesIds: [UInt32] {
-        var ids: [UInt32] = []
-        ids.reserveCapacity(columnCount)
-        for (i, c) in columns.enumerated() where c != nil { ids.append(UInt32(i)) }
-        return ids
-    }
-
-    func column(_ id: UInt32) -> ColumnBuffer? {
-        Int(id) < columns.count ? columns[Int(id)] : nil
-    }
-}
-
-/// One series' cells for one segment: values and "ms + 1" tags (0 = absent).
-final class ColumnBuffer {
-    let values: UnsafeMutableBufferPointer<UInt64>
-    let tags: UnsafeMutableBufferPointer<UInt16>
-    var count = 0
-
-    init(span: Int) {
-        values = .allocate(capacity: span)
-        values.initialize(repeating: 0)
-        tags = .allocate(capacity: span)
-        tags.initialize(repeating: 0)
-    }
-
-    deinit {
-        values.deallocate()
-        tags.deallocate()
     }
 }
 

@@ -1,0 +1,101 @@
+/// The cells of one segment-to-be: a paged column (`SeriesColumn`) per series with
+/// samples in it. Readers go through `forEachCell` / `copyCells`, never through pages.
+final class SegmentBuffer {
+    let start: Int64
+    let span: Int64
+    private let context: PageContext
+    /// Indexed by series id; nil where the series has no sample in this segment.
+    private var columns: [SeriesColumn?] = []
+    private(set) var columnCount = 0
+    private(set) var sampleCount = 0
+    private(set) var firstSecond = Int64.max
+    private(set) var lastSecond = Int64.min
+
+    init(start: Int64, span: Int64, context: PageContext) {
+        self.start = start
+        self.span = span
+        self.context = context
+    }
+
+    convenience init(start: Int64, span: Int64) {
+        self.init(start: start, span: span, context: PageContext(span: span))
+    }
+
+    /// Stores one cell; returns true on a collision (see `SeriesColumn.put`).
+    @inline(__always)
+    func put(series: UInt32, second: Int64, tag: UInt16, valueBits: UInt64) -> Bool {
+        let id = Int(series)
+        if id >= columns.count {
+            columns.append(contentsOf: repeatElement(nil, count: Swift.max(id + 1 - columns.count, columns.count / 2)))
+        }
+        let column: SeriesColumn
+        if let c = columns[id] {
+            column = c
+        } else {
+            column = SeriesColumn()
+            columns[id] = column
+            columnCount += 1
+        }
+        if column.put(row: Int(second - start), tag: tag, bits: valueBits, context: context) { return true }
+        sampleCount += 1
+        if second < firstSecond { firstSecond = second }
+        if second > lastSecond { lastSecond = second }
+        return false
+    }
+
+    /// Series ids with at least one sample, ascending.
+    var seriesIds: [UInt32] {
+        var ids: [UInt32] = []
+        ids.reserveCapacity(columnCount)
+        for (i, c) in columns.enumerated() where c != nil { ids.append(UInt32(i)) }
+        return ids
+    }
+
+    private func column(_ id: UInt32) -> SeriesColumn? {
+        Int(id) < columns.count ? columns[Int(id)] : nil
+    }
+
+    func hasSeries(_ id: UInt32) -> Bool { column(id) != nil }
+
+    /// Present cells of one series.
+    func sampleCount(of id: UInt32) -> Int { column(id)?.count ?? 0 }
+
+    /// Calls `body(second, tag, valueBits)` for every present cell of series `id` with a
+    /// second in `seconds` (clamped to the segment), in time order.
+    func forEachCell(of id: UInt32, seconds: Range<Int64>, _ body: (Int64, UInt16, UInt64) -> Void) {
+        guard let c = column(id) else { return }
+        let lo = Swift.max(seconds.lowerBound, start)
+        let hi = Swift.min(seconds.upperBound, start + span)
+        guard lo < hi else { return }
+        let start = self.start
+        c.forEachCell(rows: Int(lo - start)..<Int(hi - start), context: context) { row, tag, bits in
+            body(start + Int64(row), tag, bits)
+        }
+    }
+
+    /// Writes series `id`'s present cells for `seconds` into `values`/`tags` at
+    /// (second − seconds.lowerBound); absent seconds are left as they are.
+    func copyCells(of id: UInt32, seconds: Range<Int64>,
+                   values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
+        let origin = seconds.lowerBound
+        forEachCell(of: id, seconds: seconds) { second, tag, bits in
+            let at = Int(second - origin)
+            values[at] = bits
+            tags[at] = tag
+        }
+    }
+
+    /// Freezes dense pages that end at or before `second` (see `SeriesColumn.freezeIdle`).
+    func freezeIdle(endingAtOrBefore second: Int64) {
+        let row = Int(Swift.min(second, start + span) - start)
+        guard row >= DensePage.rows else { return }
+        for case let c? in columns { c.freezeIdle(endingAtOrBefore: row, context: context) }
+    }
+
+    /// Heap bytes held by the cells (an estimate of what malloc holds for them).
+    var bytes: Int {
+        var total = columns.capacity * MemoryLayout<SeriesColumn?>.stride
+        for case let c? in columns { total += c.bytes }
+        return total
+    }
+}
