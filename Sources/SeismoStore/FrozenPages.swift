@@ -12,9 +12,6 @@ struct FrozenPages {
     private var base: UnsafeMutablePointer<UInt8>?
     private(set) var count = 0
     private(set) var capacity = 0
-    /// Highest page index frozen so far (-1: none); spares a scan when a series moves to
-    /// a page that cannot be frozen yet, the usual case.
-    private(set) var highestIndex = -1
 
     /// Where one record lies: the whole record and its encoded page.
     struct Location {
@@ -36,16 +33,19 @@ struct FrozenPages {
         at += PageCodec.writeUVarint(UInt64(length), to: out + at)
         (out + at).update(from: bytes, count: length)
         count += at + length
-        highestIndex = Swift.max(highestIndex, index)
     }
 
     func find(index: Int) -> Location? {
-        guard index <= highestIndex else { return nil }
         var found: Location?
         forEachRecord { i, location in
             if i == index { found = location }
         }
         return found
+    }
+
+    /// All records as stored (for spilling them to disk).
+    var records: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base, count: count)
     }
 
     /// The bytes of an encoded page found by `find` or `forEachRecord`.
@@ -54,10 +54,13 @@ struct FrozenPages {
     }
 
     func forEachRecord(_ body: (Int, Location) -> Void) {
-        guard let base else { return }
-        let all = UnsafeRawBufferPointer(start: base, count: count)
+        FrozenPages.forEachRecord(in: records, body)
+    }
+
+    /// Walks records laid out as this store lays them out (also used on spilled blobs).
+    static func forEachRecord(in all: UnsafeRawBufferPointer, _ body: (Int, Location) -> Void) {
         var at = 0
-        while at < count {
+        while at < all.count {
             let start = at
             let index = Int(PageCodec.readUVarint(all, at: &at))
             let length = Int(PageCodec.readUVarint(all, at: &at))
@@ -72,7 +75,6 @@ struct FrozenPages {
         let tail = count - location.record.upperBound
         memmove(base + location.record.lowerBound, base + location.record.upperBound, tail)  // overlapping
         count -= location.record.count
-        // highestIndex may now be stale-high; it only gates a scan, so that is harmless.
     }
 
     mutating func release() {
@@ -80,6 +82,5 @@ struct FrozenPages {
         base = nil
         count = 0
         capacity = 0
-        highestIndex = -1
     }
 }

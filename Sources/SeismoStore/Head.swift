@@ -10,11 +10,14 @@ final class Head {
     private(set) var segments: [Int64: SegmentBuffer] = [:]
     private var lastSegment: SegmentBuffer?
     private let context: PageContext
+    /// Directory for the segments' spill files (`SpillFile`); nil keeps the head in memory.
+    private let spillDirectory: String?
     /// Newest second `freezeIdle` ran for; it runs once per page length at most.
     private var lastIdleSweep = Int64.min
 
-    init(span: Int64) {
+    init(span: Int64, spillDirectory: String? = nil) {
         self.span = span
+        self.spillDirectory = spillDirectory
         context = PageContext(span: span)
     }
 
@@ -37,7 +40,8 @@ final class Head {
             if let s = segments[start] {
                 segment = s
             } else {
-                segment = SegmentBuffer(start: start, span: span, context: context)
+                segment = SegmentBuffer(start: start, span: span, context: context,
+                                        spillPath: spillDirectory.map { "\($0)/\(start).pages" })
                 segments[start] = segment
             }
             lastSegment = segment
@@ -66,15 +70,20 @@ final class Head {
     var seriesColumns: Int { segments.values.reduce(0) { $0 + $1.columnCount } }
     var bytes: Int { segments.values.reduce(0) { $0 + $1.bytes } }
 
-    /// Freezes the dense pages of series that stopped writing: pages ending a page length
-    /// or more before `newestSecond`. Cheap to call often; sweeps once per page length.
+    /// Freezes the dense pages of series that stopped writing (pages ending a page length
+    /// or more before `newestSecond`), then moves every frozen page to the spill files
+    /// when the head has a spill directory. Cheap to call often: sweeps once per page length.
     func freezeIdle(newestSecond: Int64) {
         guard newestSecond >= lastIdleSweep &+ Int64(DensePage.rows) else { return }
         lastIdleSweep = newestSecond
         for segment in segments.values {
             segment.freezeIdle(endingAtOrBefore: newestSecond - Int64(DensePage.rows))
+            segment.spillFrozen()
         }
     }
+
+    /// Bytes in the spill files (disk, not memory).
+    var spilledBytes: UInt64 { segments.values.reduce(0) { $0 + $1.spilledBytes } }
 }
 
 @inline(__always)

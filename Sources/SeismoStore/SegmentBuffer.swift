@@ -4,6 +4,10 @@ final class SegmentBuffer {
     let start: Int64
     let span: Int64
     private let context: PageContext
+    /// Where `spillFrozen` puts this segment's frozen pages; nil keeps everything in memory.
+    private let spillPath: String?
+    /// Opened at the first spill; deleted with this buffer (after the seal).
+    private var spill: SpillFile?
     /// Indexed by series id; nil where the series has no sample in this segment.
     private var columns: [SeriesColumn?] = []
     private(set) var columnCount = 0
@@ -11,10 +15,11 @@ final class SegmentBuffer {
     private(set) var firstSecond = Int64.max
     private(set) var lastSecond = Int64.min
 
-    init(start: Int64, span: Int64, context: PageContext) {
+    init(start: Int64, span: Int64, context: PageContext, spillPath: String? = nil) {
         self.start = start
         self.span = span
         self.context = context
+        self.spillPath = spillPath
     }
 
     convenience init(start: Int64, span: Int64) {
@@ -36,7 +41,7 @@ final class SegmentBuffer {
             columns[id] = column
             columnCount += 1
         }
-        if column.put(row: Int(second - start), tag: tag, bits: valueBits, context: context) { return true }
+        if column.put(row: Int(second - start), tag: tag, bits: valueBits, context: context, spill: spill) { return true }
         sampleCount += 1
         if second < firstSecond { firstSecond = second }
         if second > lastSecond { lastSecond = second }
@@ -68,7 +73,7 @@ final class SegmentBuffer {
         let hi = Swift.min(seconds.upperBound, start + span)
         guard lo < hi else { return }
         let start = self.start
-        c.forEachCell(rows: Int(lo - start)..<Int(hi - start), context: context) { row, tag, bits in
+        c.forEachCell(rows: Int(lo - start)..<Int(hi - start), context: context, spill: spill) { row, tag, bits in
             body(start + Int64(row), tag, bits)
         }
     }
@@ -91,6 +96,18 @@ final class SegmentBuffer {
         guard row >= DensePage.rows else { return }
         for case let c? in columns { c.freezeIdle(endingAtOrBefore: row, context: context) }
     }
+
+    /// Moves every column's frozen pages to the spill file (opened on first use). Without
+    /// a spill path, or when the file cannot be created, they stay in memory.
+    func spillFrozen() {
+        guard let spillPath else { return }
+        if spill == nil { spill = SpillFile(path: spillPath) }
+        guard let spill else { return }
+        for case let c? in columns { c.spill(to: spill) }
+    }
+
+    /// Bytes in the spill file (disk, not memory).
+    var spilledBytes: UInt64 { spill?.end ?? 0 }
 
     /// Heap bytes held by the cells (an estimate of what malloc holds for them).
     var bytes: Int {

@@ -29,7 +29,11 @@ final class PageContext {
 /// dense buffer is reused for the new page, so steady in-order writes allocate nothing
 /// beyond the frozen store's occasional growth. A late write into a frozen page decodes
 /// it back (thaws it); it is frozen again when the series next moves on, or by
-/// `freezeIdle` for series that stopped.
+/// `freezeIdle` for series that stopped. `spill` moves the frozen pages to the segment's
+/// spill file, where they stay readable (and thawable) with pread.
+///
+/// A page's newest version wins: dense, else frozen in memory, else the newest spilled
+/// blob holding it (a page thawed from disk and frozen again is spilled again later).
 final class SeriesColumn {
     /// Present cells.
     private(set) var count = 0
@@ -39,6 +43,14 @@ final class SeriesColumn {
     /// Older pages reopened by late writes (rare; usually empty).
     private var thawed: [(index: Int, page: DensePage)] = []
     private var frozen = FrozenPages()
+    /// Highest page index ever frozen (-1: none): a page above it is neither in memory nor
+    /// spilled, which spares the lookup when a series moves on, the usual case.
+    private var highestStored = -1
+    /// Newest spilled blob (length 0: none). Blob: 8 bytes offset and 4 bytes length of
+    /// the column's previous blob (little-endian), then `FrozenPages` records.
+    private var spillOffset: UInt64 = 0
+    private var spillLength: UInt32 = 0
+    static let blobHeaderBytes = 12
 
     deinit {
         current?.deallocate()
@@ -50,13 +62,13 @@ final class SeriesColumn {
     /// the later timestamp wins; on a tie the last write wins, which keeps retried
     /// requests idempotent.
     @inline(__always)
-    func put(row: Int, tag: UInt16, bits: UInt64, context: PageContext) -> Bool {
+    func put(row: Int, tag: UInt16, bits: UInt64, context: PageContext, spill: SpillFile?) -> Bool {
         let index = row >> DensePage.shift
         let page: DensePage
         if index == currentIndex, let c = current {
             page = c
         } else {
-            page = pageForWrite(index, context: context)
+            page = pageForWrite(index, context: context, spill: spill)
         }
         let slot = row & (DensePage.rows - 1)
         let old = page.tags[slot]
@@ -73,7 +85,7 @@ final class SeriesColumn {
         return true
     }
 
-    private func pageForWrite(_ index: Int, context: PageContext) -> DensePage {
+    private func pageForWrite(_ index: Int, context: PageContext, spill: SpillFile?) -> DensePage {
         if index > currentIndex {
             // The series moved on: the pages behind it will only see late writes.
             for t in thawed {
@@ -89,23 +101,38 @@ final class SeriesColumn {
             } else {
                 page = DensePage.allocate()
             }
-            reopen(index, into: page, context: context)
+            reopen(index, into: page, context: context, spill: spill)
             current = page
             currentIndex = index
             return page
         }
         if let t = thawed.first(where: { $0.index == index }) { return t.page }
         let page = DensePage.allocate()
-        reopen(index, into: page, context: context)
+        reopen(index, into: page, context: context, spill: spill)
         thawed.append((index, page))
         return page
     }
 
-    /// Moves page `index` back from the frozen store into `page` (cleared), if frozen.
-    private func reopen(_ index: Int, into page: DensePage, context: PageContext) {
-        guard let at = frozen.find(index: index) else { return }
-        PageCodec.decode(frozen.payload(at), rows: context.rows(ofPage: index), into: page)
-        frozen.remove(at)
+    /// Loads the newest stored version of page `index` into `page` (cleared), if any.
+    private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
+        guard index <= highestStored else { return }
+        if let at = frozen.find(index: index) {
+            PageCodec.decode(frozen.payload(at), rows: context.rows(ofPage: index), into: page)
+            frozen.remove(at)
+            return
+        }
+        guard let spill else { return }
+        var done = false
+        forEachSpilledBlob(spill) { blob in
+            guard !done else { return }
+            FrozenPages.forEachRecord(in: blob) { i, at in
+                guard i == index, !done else { return }
+                PageCodec.decode(UnsafeRawBufferPointer(rebasing: blob[at.payload]), rows: context.rows(ofPage: index), into: page)
+                done = true
+            }
+        }
+        // The spilled copy stays; the dense one now wins over it, and so will the copy
+        // frozen from it later.
     }
 
     private func freeze(_ page: DensePage, index: Int, context: PageContext) {
@@ -115,6 +142,7 @@ final class SeriesColumn {
         guard (0..<rows).contains(where: { page.tags[$0] != 0 }) else { return }
         let length = PageCodec.encode(page, rows: rows, into: context.scratch)
         frozen.append(index: index, context.scratch, count: length)
+        highestStored = Swift.max(highestStored, index)
     }
 
     /// Freezes the dense pages that end at or before `row`: a series that stopped writing
@@ -140,31 +168,75 @@ final class SeriesColumn {
         }
     }
 
+    /// Moves the frozen pages held in memory to `file` as one blob. On a failed write
+    /// they stay in memory (and are tried again at the next sweep).
+    func spill(to file: SpillFile) {
+        let records = frozen.records
+        guard records.count > 0 else { return }
+        let blob = UnsafeMutableRawPointer.allocate(byteCount: Self.blobHeaderBytes + records.count, alignment: 8)
+        defer { blob.deallocate() }
+        blob.storeBytes(of: spillOffset.littleEndian, toByteOffset: 0, as: UInt64.self)
+        blob.storeBytes(of: spillLength.littleEndian, toByteOffset: 8, as: UInt32.self)
+        (blob + Self.blobHeaderBytes).copyMemory(from: records.baseAddress!, byteCount: records.count)
+        let length = Self.blobHeaderBytes + records.count
+        guard let at = file.append(blob, count: length) else { return }
+        spillOffset = at
+        spillLength = UInt32(length)
+        frozen.release()
+    }
+
+    /// Calls `body` with the records of every spilled blob, newest first.
+    private func forEachSpilledBlob(_ file: SpillFile, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var offset = spillOffset
+        var length = Int(spillLength)
+        while length > 0 {
+            let blob = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
+            defer { blob.deallocate() }
+            file.read(at: offset, count: length, into: blob)
+            body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes))
+            offset = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+            length = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        }
+    }
+
     /// Calls `body(row, tag, valueBits)` for every present cell with a row in `rows`, in
-    /// row order, whether its page is dense or frozen.
-    func forEachCell(rows: Range<Int>, context: PageContext, _ body: (Int, UInt16, UInt64) -> Void) {
+    /// row order, wherever its page is (dense, frozen, spilled).
+    func forEachCell(rows: Range<Int>, context: PageContext, spill: SpillFile?, _ body: (Int, UInt16, UInt64) -> Void) {
         guard !rows.isEmpty else { return }
         let firstPage = rows.lowerBound >> DensePage.shift
         let lastPage = (rows.upperBound - 1) >> DensePage.shift
         var dense: [(index: Int, page: DensePage)] = thawed
         if let c = current { dense.append((currentIndex, c)) }
-        var encoded: [(index: Int, at: FrozenPages.Location)] = []
+        dense = dense.filter { $0.index >= firstPage && $0.index <= lastPage }
+        // Encoded pages, copied out (spilled blobs are read into temporary buffers).
+        var encoded: [(index: Int, bytes: [UInt8])] = []
+        var seen = Set(dense.map(\.index))
+        let stored = frozen.records
         frozen.forEachRecord { index, at in
-            if index >= firstPage && index <= lastPage { encoded.append((index, at)) }
+            if index >= firstPage && index <= lastPage && seen.insert(index).inserted {
+                encoded.append((index, Array(UnsafeRawBufferPointer(rebasing: stored[at.payload]))))
+            }
+        }
+        if let spill, spillLength > 0 {
+            forEachSpilledBlob(spill) { blob in
+                FrozenPages.forEachRecord(in: blob) { index, at in
+                    if index >= firstPage && index <= lastPage && seen.insert(index).inserted {
+                        encoded.append((index, Array(UnsafeRawBufferPointer(rebasing: blob[at.payload]))))
+                    }
+                }
+            }
         }
         dense.sort { $0.index < $1.index }
         encoded.sort { $0.index < $1.index }
         // Merge the two page lists in page order (a page is in exactly one of them).
         var d = 0
         var e = 0
-        while true {
+        while d < dense.count || e < encoded.count {
             let nextDense = d < dense.count ? dense[d].index : Int.max
             let nextEncoded = e < encoded.count ? encoded[e].index : Int.max
-            if nextDense == Int.max && nextEncoded == Int.max { return }
             if nextDense < nextEncoded {
                 let (index, page) = dense[d]
                 d += 1
-                guard index >= firstPage && index <= lastPage else { continue }
                 let base = index * DensePage.rows
                 let lo = Swift.max(rows.lowerBound, base) - base
                 let hi = Swift.min(rows.upperBound, base + context.rows(ofPage: index)) - base
@@ -172,20 +244,22 @@ final class SeriesColumn {
                     body(base + slot, page.tags[slot], page.values[slot])
                 }
             } else {
-                let (index, at) = encoded[e]
+                let (index, bytes) = encoded[e]
                 e += 1
                 let base = index * DensePage.rows
-                PageCodec.forEachCell(frozen.payload(at), rows: context.rows(ofPage: index)) { slot, tag, value in
-                    let row = base + slot
-                    if rows.contains(row) { body(row, tag, value) }
+                bytes.withUnsafeBytes { raw in
+                    PageCodec.forEachCell(raw, rows: context.rows(ofPage: index)) { slot, tag, value in
+                        let row = base + slot
+                        if rows.contains(row) { body(row, tag, value) }
+                    }
                 }
             }
         }
     }
 
-    /// Heap bytes held (object, dense pages, frozen store), for the head gauge.
+    /// Heap bytes held (object, dense pages, frozen pages in memory), for the head gauge.
     var bytes: Int {
         let densePages = thawed.count + (current == nil ? 0 : 1)
-        return 96 + densePages * DensePage.byteCount + frozen.capacity
+        return 112 + densePages * DensePage.byteCount + frozen.capacity
     }
 }

@@ -41,7 +41,7 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
 }
 
 @Suite struct HeadPagingTests {
-    let base: Int64 = 1_796_000_000  // a whole hour (span 3600 divides it)
+    let base: Int64 = 1_795_996_800  // a whole hour (span 3600 divides it)
 
     @Test func inOrderThenLateWritesIntoFrozenPages() {
         let head = Head(span: 3600)
@@ -73,9 +73,11 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
         #expect(head.sampleCount == 400)
     }
 
-    @Test func randomWritesMatchTheReference() {
+    @Test(arguments: [false, true])
+    func randomWritesMatchTheReference(spilling: Bool) {
         var rng = SeededRandom(11)
-        let head = Head(span: 600)
+        let spillDirectory = spilling ? makeTempDirectory() : nil
+        let head = Head(span: 600, spillDirectory: spillDirectory)
         var reference = ReferenceHead()
         var newest = base
         for step in 0..<40_000 {
@@ -105,6 +107,45 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
             total += reference.cells[series]?.count ?? 0
         }
         #expect(head.sampleCount == total)
+        if spilling { #expect(head.spilledBytes > 0) }
+    }
+
+    @Test func spilledPagesReadBackThawAndVanishWithTheSegment() throws {
+        let dir = makeTempDirectory()
+        var head: Head? = Head(span: 3600, spillDirectory: dir)
+        var reference = ReferenceHead()
+        func put(_ series: UInt32, _ ms: Int64, _ bits: UInt64) {
+            #expect(head!.put(series: series, timestampMs: ms, valueBits: bits) == reference.put(series: series, timestampMs: ms, bits: bits))
+        }
+        for s in 0..<400 as Range<Int64> {
+            for series in 0..<50 as Range<UInt32> {
+                put(series, (base + s) * 1000 + Int64(series), (Double(series) * 10 + Double(s) * 0.75).bitPattern)
+            }
+            head!.freezeIdle(newestSecond: base + s)  // spills once per page length
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(files == ["\(base).pages"])
+        #expect(head!.spilledBytes > 0)
+        // In memory: about one dense page per series plus what froze since the last sweep.
+        #expect(head!.bytes < 50 * (DensePage.byteCount + 1024))
+        // Late writes into spilled pages thaw them from the file.
+        for (series, s) in [(3, 10), (3, 11), (4, 200), (49, 63), (49, 64)] as [(UInt32, Int64)] {
+            put(series, (base + s) * 1000 + 999, 0x7FF0_0000_0000_0002)
+        }
+        for s in 400..<700 as Range<Int64> {
+            put(3, (base + s) * 1000, UInt64(s))
+            head!.freezeIdle(newestSecond: base + s)
+        }
+        for series in 0..<50 as Range<UInt32> {
+            #expect(headCells(head!, series, in: base..<(base + 3600)) == reference.ordered(series, in: base..<(base + 3600)))
+        }
+        #expect(headCells(head!, 3, in: (base + 5)..<(base + 70)) == reference.ordered(3, in: (base + 5)..<(base + 70)))
+        // The spill file lives as long as the segment buffer.
+        var detached = head!.detachAll()
+        head = nil
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["\(base).pages"])
+        detached.removeAll()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
     }
 
     @Test func idleSeriesIsFrozenAndThawsOnAWrite() {
