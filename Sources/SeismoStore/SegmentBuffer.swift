@@ -103,8 +103,29 @@ final class SegmentBuffer {
         guard let spillPath else { return }
         if spill == nil { spill = SpillFile(path: spillPath) }
         guard let spill else { return }
-        for case let c? in columns { c.spill(to: spill) }
+        // Blobs are batched into large writes: one pwrite per column would hold the store
+        // lock for a syscall per series. A failed write leaves its columns in memory.
+        var batch: [UInt8] = []
+        batch.reserveCapacity(Self.spillBatchBytes)
+        var pending: [(column: SeriesColumn, position: Int, length: Int)] = []
+        func flush() {
+            guard !batch.isEmpty else { return }
+            if let at = batch.withUnsafeBytes({ spill.append($0.baseAddress!, count: $0.count) }) {
+                for p in pending { p.column.spilled(at: at + UInt64(p.position), length: p.length) }
+            }
+            batch.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+        }
+        for case let c? in columns {
+            let position = batch.count
+            let length = c.spillBlob(into: &batch)
+            if length > 0 { pending.append((c, position, length)) }
+            if batch.count >= Self.spillBatchBytes { flush() }
+        }
+        flush()
     }
+
+    static let spillBatchBytes = 1 << 20
 
     /// Bytes in the spill file (disk, not memory).
     var spilledBytes: UInt64 { spill?.end ?? 0 }

@@ -168,19 +168,21 @@ final class SeriesColumn {
         }
     }
 
-    /// Moves the frozen pages held in memory to `file` as one blob. On a failed write
-    /// they stay in memory (and are tried again at the next sweep).
-    func spill(to file: SpillFile) {
+    /// Appends the frozen pages held in memory to `batch` as one blob (chained to the
+    /// previous one) and returns its length, 0 when there is nothing to spill. They stay
+    /// in memory until `spilled` confirms the batch was written.
+    func spillBlob(into batch: inout [UInt8]) -> Int {
         let records = frozen.records
-        guard records.count > 0 else { return }
-        let blob = UnsafeMutableRawPointer.allocate(byteCount: Self.blobHeaderBytes + records.count, alignment: 8)
-        defer { blob.deallocate() }
-        blob.storeBytes(of: spillOffset.littleEndian, toByteOffset: 0, as: UInt64.self)
-        blob.storeBytes(of: spillLength.littleEndian, toByteOffset: 8, as: UInt32.self)
-        (blob + Self.blobHeaderBytes).copyMemory(from: records.baseAddress!, byteCount: records.count)
-        let length = Self.blobHeaderBytes + records.count
-        guard let at = file.append(blob, count: length) else { return }
-        spillOffset = at
+        guard records.count > 0 else { return 0 }
+        withUnsafeBytes(of: spillOffset.littleEndian) { batch.append(contentsOf: $0) }
+        withUnsafeBytes(of: spillLength.littleEndian) { batch.append(contentsOf: $0) }
+        batch.append(contentsOf: records)
+        return Self.blobHeaderBytes + records.count
+    }
+
+    /// The blob from `spillBlob` is on disk at `offset`: drop the pages from memory.
+    func spilled(at offset: UInt64, length: Int) {
+        spillOffset = offset
         spillLength = UInt32(length)
         frozen.release()
     }
