@@ -3,10 +3,11 @@
 ///
 /// Pages exist only where a series has samples, and only the page a series is writing
 /// (plus pages reopened by late writes) stays in this form; the rest are encoded
-/// (`PageCodec`). 64 seconds keeps a dense page at 640 bytes while a frozen page still
-/// spreads its fixed cost (first value, tag, record header) over many samples.
+/// (`PageCodec`). The dense page is most of what an active series costs in memory (the
+/// frozen ones are spilled), so it is kept short: 32 seconds = 320 bytes. A frozen page
+/// still spreads its fixed cost (first value, tag, record header: ~13 bytes) over 32 samples.
 struct DensePage {
-    static let shift = 6
+    static let shift = 5
     static let rows = 1 << shift
     static let byteCount = rows * (MemoryLayout<UInt64>.size + MemoryLayout<UInt16>.size)
 

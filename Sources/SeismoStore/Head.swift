@@ -12,8 +12,11 @@ final class Head {
     private let context: PageContext
     /// Directory for the segments' spill files (`SpillFile`); nil keeps the head in memory.
     private let spillDirectory: String?
-    /// Newest second `freezeIdle` ran for; it runs once per page length at most.
+    /// Newest second `freezeIdle` ran for; it runs once per `sweepSeconds` at most.
     private var lastIdleSweep = Int64.min
+    /// Each sweep adds a blob per active column to the spill chain that reads walk, so
+    /// sweeps are spaced out: 64 s ⇒ ~56 blobs per series in a 1 h segment.
+    static let sweepSeconds: Int64 = 64
 
     init(span: Int64, spillDirectory: String? = nil) {
         self.span = span
@@ -72,9 +75,9 @@ final class Head {
 
     /// Freezes the dense pages of series that stopped writing (pages ending a page length
     /// or more before `newestSecond`), then moves every frozen page to the spill files
-    /// when the head has a spill directory. Cheap to call often: sweeps once per page length.
+    /// when the head has a spill directory. Cheap to call often: sweeps once per `sweepSeconds`.
     func freezeIdle(newestSecond: Int64) {
-        guard newestSecond >= lastIdleSweep &+ Int64(DensePage.rows) else { return }
+        guard newestSecond >= lastIdleSweep &+ Head.sweepSeconds else { return }
         lastIdleSweep = newestSecond
         for segment in segments.values {
             segment.freezeIdle(endingAtOrBefore: newestSecond - Int64(DensePage.rows))

@@ -51,7 +51,7 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
             let bits = (1000.0 + Double(s) * 3.5).bitPattern
             #expect(head.put(series: 7, timestampMs: ms, valueBits: bits) == reference.put(series: 7, timestampMs: ms, bits: bits))
         }
-        // Pages 0...3 are frozen now. Late writes: later ms wins, earlier ms loses, a tie
+        // Every page before second 300 is frozen now. Late writes: later ms wins, earlier ms loses, a tie
         // replaces, a new second in an old page appears.
         let late: [(Int64, UInt64)] = [
             ((base + 10) * 1000 + 900, 0x7FF0_0000_0000_0002),  // later in the second: wins
