@@ -7,7 +7,8 @@
 Sends `--series` node_exporter-like series (bench/ingest.py's generator) at 1 Hz for
 `--seconds` seconds of sample time, one remote-write 1.0 request per 2000 series per
 second, all inside one segment hour, as fast as the server takes them. Prints RSS before
-and after (from /proc) and (after − before) / series. The server is started and stopped
+and after (from /proc), (after − before) / series, and how long the graceful stop (which
+seals the head) takes. The server is started and stopped
 by its PID.
 """
 
@@ -97,7 +98,11 @@ def main():
               f"detection={'off' if args.no_detection else 'on'} stored={stored:.0f} "
               f"rss_before={rss0:.1f}MiB rss_after={rss1:.1f}MiB per_series={per_series:.0f}B")
     finally:
+        # A graceful stop seals the whole head into Parquet: its duration is the seal cost
+        # (dense head: plain columns; paged head: decode + spill-file reads).
+        t = time.time()
         srv.stop()
+        print(f"stop_with_seal={time.time() - t:.2f}s")
 
 
 if __name__ == "__main__":
