@@ -128,6 +128,10 @@ if Context.environment["ENABLE_BENCHMARKS"] != nil {
         name: "seismo-detectbench",
         dependencies: ["SeismoDetect"],
         path: "bench/DetectBench"))
+    package.targets.append(.executableTarget(
+        name: "seismo-headbench",
+        dependencies: ["SeismoStore"],
+        path: "bench/HeadPut"))
 }
 
 // libFuzzer targets (fuzz/run builds them with -sanitize=fuzzer,address into .build-fuzz);

@@ -9,6 +9,8 @@ import Glibc
 ///     DIR/wal/<8 digits>.wal                    write-ahead log files (RecordLog)
 ///     DIR/checkpoint                            "sealed_until <unix seconds>\n"
 ///     DIR/segments/<start>-<end>/cg-<k>.parquet sealed segments, [start, end) in unix seconds
+///     DIR/head/<start>.pages                    head pages moved out of memory (SpillFile);
+///                                               scratch, emptied at every start
 struct DataDirectory {
     let root: String
     var catalogDirectory: String { root + "/catalog" }
@@ -19,6 +21,7 @@ struct DataDirectory {
     /// Unreadable bytes cut from the WAL or catalog at recovery, kept for inspection.
     var quarantineDirectory: String { root + "/quarantine" }
     var lockPath: String { root + "/LOCK" }
+    var headSpillDirectory: String { root + "/head" }
 
     func createLayout() throws {
         for dir in [root, catalogDirectory, walDirectory, segmentsDirectory] { try FileIO.makeDirectory(dir) }

@@ -1,16 +1,27 @@
 /// The open (unsealed) part of the store: per-second cells of every series, in memory.
 ///
-/// Seconds are grouped by the segment they will be sealed into. Each series column of
-/// a segment holds one 8-byte value and a 2-byte tag per second; the tag is the
-/// sample's millisecond within the second plus one (0 = no sample), which is what
-/// "the later timestamp wins" needs when two samples land in the same second.
+/// Seconds are grouped by the segment they will be sealed into (`SegmentBuffer`), each
+/// holding a paged, mostly compressed column per series (`SeriesColumn`). A cell is an
+/// 8-byte value and a 2-byte tag: the sample's millisecond within the second plus one
+/// (0 = no sample), which is what "the later timestamp wins" needs when two samples land
+/// in the same second.
 final class Head {
     let span: Int64
     private(set) var segments: [Int64: SegmentBuffer] = [:]
     private var lastSegment: SegmentBuffer?
+    private let context: PageContext
+    /// Directory for the segments' spill files (`SpillFile`); nil keeps the head in memory.
+    private let spillDirectory: String?
+    /// Newest second `freezeIdle` ran for; it runs once per `sweepSeconds` at most.
+    private var lastIdleSweep = Int64.min
+    /// Each sweep adds a blob per active column to the spill chain that reads walk, so
+    /// sweeps are spaced out: 64 s ⇒ ~56 blobs per series in a 1 h segment.
+    static let sweepSeconds: Int64 = 64
 
-    init(span: Int64) {
+    init(span: Int64, spillDirectory: String? = nil) {
         self.span = span
+        self.spillDirectory = spillDirectory
+        context = PageContext(span: span)
     }
 
     @inline(__always)
@@ -32,7 +43,8 @@ final class Head {
             if let s = segments[start] {
                 segment = s
             } else {
-                segment = SegmentBuffer(start: start, span: span)
+                segment = SegmentBuffer(start: start, span: span, context: context,
+                                        spillPath: spillDirectory.map { "\($0)/\(start).pages" })
                 segments[start] = segment
             }
             lastSegment = segment
@@ -59,89 +71,22 @@ final class Head {
     /// Non-null cells across the head.
     var sampleCount: Int { segments.values.reduce(0) { $0 + $1.sampleCount } }
     var seriesColumns: Int { segments.values.reduce(0) { $0 + $1.columnCount } }
-    var bytes: Int { segments.values.reduce(0) { $0 + $1.columnCount } * Int(span) * 10 }
-}
+    var bytes: Int { segments.values.reduce(0) { $0 + $1.bytes } }
 
-/// The cells of one segment-to-be.
-final class SegmentBuffer {
-    let start: Int64
-    let span: Int64
-    /// Indexed by series id; nil where the series has no sample in this segment.
-    private(set) var columns: [ColumnBuffer?] = []
-    private(set) var columnCount = 0
-    private(set) var sampleCount = 0
-    private(set) var firstSecond = Int64.max
-    private(set) var lastSecond = Int64.min
-
-    init(start: Int64, span: Int64) {
-        self.start = start
-        self.span = span
-    }
-
-    @inline(__always)
-    func put(series: UInt32, second: Int64, tag: UInt16, valueBits: UInt64) -> Bool {
-        let id = Int(series)
-        if id >= columns.count {
-            columns.append(contentsOf: repeatElement(nil, count: Swift.max(id + 1 - columns.count, columns.count / 2)))
+    /// Freezes the dense pages of series that stopped writing (pages ending a page length
+    /// or more before `newestSecond`), then moves every frozen page to the spill files
+    /// when the head has a spill directory. Cheap to call often: sweeps once per `sweepSeconds`.
+    func freezeIdle(newestSecond: Int64) {
+        guard newestSecond >= lastIdleSweep &+ Head.sweepSeconds else { return }
+        lastIdleSweep = newestSecond
+        for segment in segments.values {
+            segment.freezeIdle(endingAtOrBefore: newestSecond - Int64(DensePage.rows))
+            segment.spillFrozen()
         }
-        let column: ColumnBuffer
-        if let c = columns[id] {
-            column = c
-        } else {
-            column = ColumnBuffer(span: Int(span))
-            columns[id] = column
-            columnCount += 1
-        }
-        let row = Int(second - start)
-        let old = column.tags[row]
-        if old == 0 {
-            column.tags[row] = tag
-            column.values[row] = valueBits
-            column.count += 1
-            sampleCount += 1
-            if second < firstSecond { firstSecond = second }
-            if second > lastSecond { lastSecond = second }
-            return false
-        }
-        // Same second twice: keep the sample with the later timestamp; on a tie (a
-        // retried request) the last write wins, which keeps retries idempotent.
-        if tag >= old {
-            column.tags[row] = tag
-            column.values[row] = valueBits
-        }
-        return true
     }
 
-    /// Series ids with at least one sample, ascending.
-    var seriesIds: [UInt32] {
-        var ids: [UInt32] = []
-        ids.reserveCapacity(columnCount)
-        for (i, c) in columns.enumerated() where c != nil { ids.append(UInt32(i)) }
-        return ids
-    }
-
-    func column(_ id: UInt32) -> ColumnBuffer? {
-        Int(id) < columns.count ? columns[Int(id)] : nil
-    }
-}
-
-/// One series' cells for one segment: values and "ms + 1" tags (0 = absent).
-final class ColumnBuffer {
-    let values: UnsafeMutableBufferPointer<UInt64>
-    let tags: UnsafeMutableBufferPointer<UInt16>
-    var count = 0
-
-    init(span: Int) {
-        values = .allocate(capacity: span)
-        values.initialize(repeating: 0)
-        tags = .allocate(capacity: span)
-        tags.initialize(repeating: 0)
-    }
-
-    deinit {
-        values.deallocate()
-        tags.deallocate()
-    }
+    /// Bytes in the spill files (disk, not memory).
+    var spilledBytes: UInt64 { segments.values.reduce(0) { $0 + $1.spilledBytes } }
 }
 
 @inline(__always)

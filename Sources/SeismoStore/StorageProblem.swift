@@ -49,7 +49,7 @@ extension DataDirectory {
     /// Entries of the data directory root the store or the server around it writes
     /// (`labels/`: stored intervals, `alerts/`: the alert event log).
     static let knownRootEntries: Set<String> = [
-        "LOCK", "catalog", "wal", "segments", "checkpoint", "checkpoint.tmp", "labels", "alerts", "quarantine",
+        "LOCK", "catalog", "wal", "segments", "checkpoint", "checkpoint.tmp", "labels", "alerts", "quarantine", "head",
     ]
 
     /// Walks the directory for unexpected entries and, with `openSegments`, segment files

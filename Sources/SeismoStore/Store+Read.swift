@@ -30,15 +30,14 @@ extension Store {
         let buffers = (Array(head.segments.values) + sealing.map(\.buffer) + sealRetry.map(\.buffer)).sorted { $0.start < $1.start }
         for (k, s) in selected.enumerated() {
             // Reserve once per series: the copy below runs with the store lock held.
-            let capacity = buffers.reduce(0) { $0 + ($1.column(s.id)?.count ?? 0) }
+            let capacity = buffers.reduce(0) { $0 + $1.sampleCount(of: s.id) }
             guard capacity > 0 else { continue }
             fromHead[k].reserve(capacity)
             for buffer in buffers {
-                let lo = max(fromSecond, buffer.start)
-                let hi = min(toSecond, buffer.start + buffer.span - 1)
-                guard lo <= hi, let column = buffer.column(s.id) else { continue }
-                fromHead[k].appendPresent(tags: column.tags, values: column.values,
-                                          rows: Int(lo - buffer.start)...Int(hi - buffer.start), firstSecond: buffer.start)
+                // Buffers are visited in time order; `append` skips a second already held.
+                buffer.forEachCell(of: s.id, seconds: fromSecond..<(toSecond + 1)) { second, _, bits in
+                    fromHead[k].append(second: second, bits: bits)
+                }
             }
         }
         lock.unlock()
@@ -79,20 +78,6 @@ extension Store {
         mutating func reserve(_ n: Int) {
             timestampsMs.reserveCapacity(timestampsMs.count + n)
             valueBits.reserveCapacity(valueBits.count + n)
-        }
-
-        /// Appends the present cells of a head column (tag ≠ 0) in `rows`, which follow
-        /// everything appended so far (head buffers are visited in time order).
-        mutating func appendPresent(tags: UnsafeMutableBufferPointer<UInt16>, values: UnsafeMutableBufferPointer<UInt64>,
-                                    rows: ClosedRange<Int>, firstSecond: Int64) {
-            let after = timestampsMs.last ?? Int64.min
-            for row in rows where tags[row] != 0 {
-                let t = (firstSecond + Int64(row)) * 1000
-                if t > after {
-                    timestampsMs.append(t)
-                    valueBits.append(values[row])
-                }
-            }
         }
 
         mutating func appendNewer(_ other: Cells) {

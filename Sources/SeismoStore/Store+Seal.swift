@@ -56,6 +56,7 @@ extension Store {
         if let last = work.map(\.name.end).max() { sealedUntil = max(sealedUntil, last) }
         sealing = work
         let waitFor = pendingSeq
+        if newestSecond != Store.noSecond { head.freezeIdle(newestSecond: newestSecond) }
         updateHeadGauges()
         lock.unlock()
         guard !work.isEmpty else { return }
@@ -144,21 +145,33 @@ extension Store {
         let buffer = seal.buffer
         let firstRow = buffer.firstSecond
         let rowCount = Int(buffer.lastSecond - buffer.firstSecond + 1)
-        let rowOffset = Int(firstRow - buffer.start)
         let timestamps = (0..<Int64(rowCount)).map { (firstRow + $0) * 1000 }
         var total: Int64 = 0
         var groups: [Int: [(id: UInt32, name: String, labelsJSON: String)]] = [:]
         for c in seal.columns { groups[Int(c.id) / config.columnsPerFile, default: []].append(c) }
+        let seconds = firstRow..<(firstRow + Int64(rowCount))
         for group in groups.keys.sorted() {
-            let members = groups[group]!
+            let members = groups[group]!.filter { buffer.hasSeries($0.id) }
+            // The head keeps cells paged and compressed; the writer wants plain columns, so
+            // one file's columns are decoded into one zeroed block, freed after the write.
+            let cellCount = members.count * rowCount
+            let values = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, cellCount))
+            let tags = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(1, cellCount))
+            defer {
+                values.deallocate()
+                tags.deallocate()
+            }
+            values.initialize(repeating: 0)
+            tags.initialize(repeating: 0)
             var columns: [ParquetDoubleColumn] = []
             columns.reserveCapacity(members.count)
-            for m in members {
-                guard let cells = buffer.column(m.id) else { continue }
+            for (j, m) in members.enumerated() {
+                let at = j * rowCount
+                buffer.copyCells(of: m.id, seconds: seconds, values: values.baseAddress! + at, tags: tags.baseAddress! + at)
                 columns.append(ParquetDoubleColumn(
                     name: m.name,
-                    values: UnsafeBufferPointer(rebasing: cells.values[rowOffset..<(rowOffset + rowCount)]),
-                    presence: UnsafeBufferPointer(rebasing: cells.tags[rowOffset..<(rowOffset + rowCount)])))
+                    values: UnsafeBufferPointer(rebasing: values[at..<(at + rowCount)]),
+                    presence: UnsafeBufferPointer(rebasing: tags[at..<(at + rowCount)])))
             }
             let seriesJSON = "[" + members.map { "{\"column\":\(Self.jsonString($0.name)),\"id\":\($0.id),\"labels\":\($0.labelsJSON)}" }
                 .joined(separator: ",") + "]"

@@ -75,7 +75,11 @@ public final class Store: @unchecked Sendable {
         directory = DataDirectory(root: config.dataDirectory)
         try directory.createLayout()
         lockFD = try directory.lock()
-        head = Head(span: config.segmentSpanSeconds)
+        // Spill files are scratch for the head of the previous run (the WAL holds their
+        // samples): start empty.
+        FileIO.removeTree(directory.headSpillDirectory)
+        try FileIO.makeDirectory(directory.headSpillDirectory)
+        head = Head(span: config.segmentSpanSeconds, spillDirectory: directory.headSpillDirectory)
         catalog = SeriesCatalog(path: directory.catalogPath)
         wal = WriteAheadLog(directory: directory.walDirectory, rotateBytes: config.walFileBytes)
         try recover()

@@ -21,9 +21,13 @@ public struct StoreConfig: Sendable {
     /// Cardinality cap: samples of series beyond this many are refused (reason
     /// `series_limit`); series that exist keep flowing. Bounds memory under a
     /// cardinality attack: each series costs its catalog entry plus, while it has samples
-    /// in the open segment, 10 bytes per second of the segment span: about 36 KiB with
-    /// 1 h segments (measured: 50k series, 1.8 GB RSS). The default, 250k, keeps that near
-    /// 9 GiB; size it to the host (`limits.max_series`).
+    /// in the open segment, one 320-byte dense head page (older pages are compressed and
+    /// spilled to DIR/head). Measured with bench/head_rss.py (1 Hz node_exporter-like
+    /// series, RSS growth / series): 50k series × 300 s ≈ 0.96 KiB each without detection,
+    /// 1.3 KiB with it; 5k series × 3500 s ≈ 2.2 KiB (the dense head took 36 KiB). The
+    /// default, 250k, keeps the head near 250–550 MiB; size it to the host
+    /// (`limits.max_series`). Spill files take ~compressed-sample bytes of disk (a few
+    /// bytes per sample) until their segment is sealed.
     public var maxSeries: Int = 250_000
     /// How sealed segments lay out their DOUBLE values. BYTE_STREAM_SPLIT makes segments
     /// about 40 % smaller with snappy (see `ParquetDoubleEncoding`); PLAIN is for readers

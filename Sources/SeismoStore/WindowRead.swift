@@ -178,20 +178,14 @@ final class SegmentWindowReader {
 func copyHeadCells(_ heads: [SegmentBuffer], ids: [UInt32], fromSecond: Int64, into buffers: WindowBuffers) {
     let toSecond = fromSecond + Int64(buffers.rows)
     for buffer in heads {
-        let lo = max(fromSecond, buffer.start)
-        let hi = min(toSecond, buffer.start + buffer.span)
-        guard lo < hi else { continue }
+        guard max(fromSecond, buffer.start) < min(toSecond, buffer.start + buffer.span) else { continue }
         for (k, id) in ids.enumerated() {
-            guard let column = buffer.column(id) else { continue }
             let values = buffers.values(k)
             let presence = buffers.presence(k)
-            for second in lo..<hi {
-                let row = Int(second - buffer.start)
-                if column.tags[row] != 0 {
-                    let out = Int(second - fromSecond)
-                    values[out] = column.values[row]
-                    presence[out] = 1
-                }
+            buffer.forEachCell(of: id, seconds: fromSecond..<toSecond) { second, _, bits in
+                let out = Int(second - fromSecond)
+                values[out] = bits
+                presence[out] = 1
             }
         }
     }

@@ -1,0 +1,85 @@
+/// Bit-level writer for `PageCodec`: bits go out most significant first, bytes in order.
+struct BitWriter {
+    private let base: UnsafeMutablePointer<UInt8>
+    private var written = 0
+    /// Bits not yet stored, right-aligned; `pending` of them (always < 8 between calls).
+    private var accumulator: UInt64 = 0
+    private var pending = 0
+
+    init(base: UnsafeMutablePointer<UInt8>) {
+        self.base = base
+    }
+
+    /// Appends the low `count` bits of `value` (0...64).
+    @inline(__always)
+    mutating func write(_ value: UInt64, _ count: Int) {
+        if count > 32 {
+            writeShort(value >> 32, count - 32)
+            writeShort(value & 0xFFFF_FFFF, 32)
+        } else {
+            writeShort(value, count)
+        }
+    }
+
+    @inline(__always)
+    private mutating func writeShort(_ value: UInt64, _ count: Int) {
+        accumulator = (accumulator << UInt64(count)) | (value & lowBits(count))
+        pending += count
+        while pending >= 8 {
+            pending -= 8
+            base[written] = UInt8(truncatingIfNeeded: accumulator >> UInt64(pending))
+            written += 1
+        }
+    }
+
+    /// Pads the last byte with zeros; returns the bytes written.
+    mutating func finish() -> Int {
+        if pending > 0 {
+            base[written] = UInt8(truncatingIfNeeded: accumulator << UInt64(8 - pending))
+            written += 1
+            pending = 0
+        }
+        return written
+    }
+}
+
+/// Reads what `BitWriter` wrote. Past the end it yields zero bits (frozen pages are
+/// produced by this process, so that only happens with a bug, never with input).
+struct BitReader {
+    private let bytes: UnsafeRawBufferPointer
+    private var next: Int
+    private var accumulator: UInt64 = 0
+    private var available = 0
+
+    init(_ bytes: UnsafeRawBufferPointer, from offset: Int) {
+        self.bytes = bytes
+        next = offset
+    }
+
+    /// The next `count` bits (0...64) as an unsigned number.
+    @inline(__always)
+    mutating func read(_ count: Int) -> UInt64 {
+        if count > 32 {
+            let high = readShort(count - 32)
+            return high << 32 | readShort(32)
+        }
+        return readShort(count)
+    }
+
+    @inline(__always)
+    private mutating func readShort(_ count: Int) -> UInt64 {
+        while available < count {
+            accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
+            next += 1
+            available += 8
+        }
+        available -= count
+        return (accumulator >> UInt64(available)) & lowBits(count)
+    }
+}
+
+/// A mask of the low `count` bits (0...63 set bits; 64 gives all).
+@inline(__always)
+func lowBits(_ count: Int) -> UInt64 {
+    count >= 64 ? UInt64.max : (UInt64(1) << UInt64(count)) &- 1
+}

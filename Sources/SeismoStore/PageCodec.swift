@@ -1,0 +1,176 @@
+/// Encoding of a frozen head page (`DensePage` → bytes and back), exact to the bit.
+///
+/// Format: two plain fields, then a bit stream (most significant bit first, the last byte
+/// zero-padded):
+///
+///     uvarint  absent mask: bit i set = row i holds no sample. Only the page's real rows
+///              count (the last page of a segment may be short), so a full page is one byte.
+///     byte     value predictor: 0 = the previous value; 1 = linear extrapolation
+///              p1 + (p1 − p2) in Double arithmetic from the previous two present values
+///              (the previous value alone for the second one).
+///     bits     per present row, in row order:
+///              first row   64 bits value, 10 bits tag
+///              other rows  tag:   `0` same as the previous row's, `1` + 10 bits tag
+///                          value: r = value bits XOR predicted bits
+///                                 `0`   r = 0
+///                                 `10`  r's set bits fit the previous window: `width` bits
+///                                 `11`  6 bits leading zeros, 6 bits width − 1, `width` bits
+///
+/// The residual is taken between bit patterns, so NaN payloads, stale markers, ±0 and
+/// denormals come back as written whatever the prediction is: encoder and decoder compute
+/// the same prediction from the same bits. Steady counters (Prometheus' most common
+/// series) leave a few low residual bits under linear prediction; flat or stepping gauges
+/// cost one bit under the previous-value one. Each page takes the shorter of the two.
+enum PageCodec {
+    /// Tags are 1...1000 (millisecond + 1).
+    static let tagBits = 10
+    /// Worst case of one encoded page: a 10-byte mask, the predictor byte, and per row
+    /// 1 + 10 tag bits plus 2 + 12 + 64 value bits.
+    static let maxEncodedBytes = 11 + (DensePage.rows * (11 + 78) + 7) / 8
+
+    /// Encodes the first `rows` rows of `page` (at least one present) into `out`, which
+    /// must hold `2 * maxEncodedBytes` (the second half is scratch). Returns the length.
+    static func encode(_ page: DensePage, rows: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        let previous = encode(page, rows: rows, predictor: 0, into: out)
+        let linear = encode(page, rows: rows, predictor: 1, into: out + maxEncodedBytes)
+        guard linear < previous else { return previous }
+        out.update(from: out + maxEncodedBytes, count: linear)
+        return linear
+    }
+
+    private static func encode(_ page: DensePage, rows: Int, predictor: UInt8, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var absent: UInt64 = 0
+        for row in 0..<rows where page.tags[row] == 0 { absent |= 1 << UInt64(row) }
+        var at = writeUVarint(absent, to: out)
+        out[at] = predictor
+        at += 1
+        var bits = BitWriter(base: out + at)
+        var seen = 0
+        var previousTag: UInt16 = 0
+        var p1: UInt64 = 0
+        var p2: UInt64 = 0
+        var windowLead = -1
+        var windowWidth = 0
+        for row in 0..<rows {
+            let tag = page.tags[row]
+            if tag == 0 { continue }
+            let value = page.values[row]
+            if seen == 0 {
+                bits.write(value, 64)
+                bits.write(UInt64(tag), tagBits)
+            } else {
+                if tag == previousTag {
+                    bits.write(0, 1)
+                } else {
+                    bits.write(1, 1)
+                    bits.write(UInt64(tag), tagBits)
+                }
+                let residual = value ^ predict(predictor, p1, p2, seen)
+                if residual == 0 {
+                    bits.write(0, 1)
+                } else {
+                    let lead = residual.leadingZeroBitCount
+                    let trail = residual.trailingZeroBitCount
+                    if windowLead >= 0 && lead >= windowLead && trail >= 64 - windowLead - windowWidth {
+                        bits.write(0b10, 2)
+                        bits.write(residual >> UInt64(64 - windowLead - windowWidth), windowWidth)
+                    } else {
+                        windowLead = lead
+                        windowWidth = 64 - lead - trail
+                        bits.write(0b11, 2)
+                        bits.write(UInt64(lead), 6)
+                        bits.write(UInt64(windowWidth - 1), 6)
+                        bits.write(residual >> UInt64(trail), windowWidth)
+                    }
+                }
+            }
+            previousTag = tag
+            p2 = p1
+            p1 = value
+            seen += 1
+        }
+        return at + bits.finish()
+    }
+
+    /// Calls `body(row, tag, valueBits)` for every present row of an encoded page, in
+    /// row order. `rows` is the page's row count as given to `encode`.
+    @inline(__always)
+    static func forEachCell(_ bytes: UnsafeRawBufferPointer, rows: Int, _ body: (Int, UInt16, UInt64) -> Void) {
+        var at = 0
+        let absent = readUVarint(bytes, at: &at)
+        let predictor = bytes[at]
+        at += 1
+        var bits = BitReader(bytes, from: at)
+        var seen = 0
+        var tag: UInt16 = 0
+        var p1: UInt64 = 0
+        var p2: UInt64 = 0
+        var windowLead = 0
+        var windowWidth = 0
+        for row in 0..<rows where absent & (1 << UInt64(row)) == 0 {
+            let value: UInt64
+            if seen == 0 {
+                value = bits.read(64)
+                tag = UInt16(truncatingIfNeeded: bits.read(tagBits))
+            } else {
+                if bits.read(1) == 1 { tag = UInt16(truncatingIfNeeded: bits.read(tagBits)) }
+                let predicted = predict(predictor, p1, p2, seen)
+                if bits.read(1) == 0 {
+                    value = predicted
+                } else {
+                    if bits.read(1) == 1 {
+                        windowLead = Int(bits.read(6))
+                        windowWidth = Int(bits.read(6)) + 1
+                    }
+                    value = predicted ^ (bits.read(windowWidth) << UInt64(64 - windowLead - windowWidth))
+                }
+            }
+            body(row, tag, value)
+            p2 = p1
+            p1 = value
+            seen += 1
+        }
+    }
+
+    /// Decodes an encoded page into `page` (which the caller has cleared).
+    static func decode(_ bytes: UnsafeRawBufferPointer, rows: Int, into page: DensePage) {
+        forEachCell(bytes, rows: rows) { row, tag, value in
+            page.tags[row] = tag
+            page.values[row] = value
+        }
+    }
+
+    @inline(__always)
+    private static func predict(_ predictor: UInt8, _ p1: UInt64, _ p2: UInt64, _ seen: Int) -> UInt64 {
+        guard predictor == 1, seen >= 2 else { return p1 }
+        let last = Double(bitPattern: p1)
+        return (last + (last - Double(bitPattern: p2))).bitPattern
+    }
+
+    @inline(__always)
+    static func writeUVarint(_ value: UInt64, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var v = value
+        var n = 0
+        while v >= 0x80 {
+            out[n] = UInt8(truncatingIfNeeded: v) | 0x80
+            v >>= 7
+            n += 1
+        }
+        out[n] = UInt8(v)
+        return n + 1
+    }
+
+    @inline(__always)
+    static func readUVarint(_ bytes: UnsafeRawBufferPointer, at offset: inout Int) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while offset < bytes.count {
+            let b = bytes[offset]
+            offset += 1
+            value |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { break }
+            shift += 7
+        }
+        return value
+    }
+}

@@ -1,0 +1,139 @@
+/// The cells of one segment-to-be: a paged column (`SeriesColumn`) per series with
+/// samples in it. Readers go through `forEachCell` / `copyCells`, never through pages.
+final class SegmentBuffer {
+    let start: Int64
+    let span: Int64
+    private let context: PageContext
+    /// Where `spillFrozen` puts this segment's frozen pages; nil keeps everything in memory.
+    private let spillPath: String?
+    /// Opened at the first spill; deleted with this buffer (after the seal).
+    private var spill: SpillFile?
+    /// Indexed by series id; nil where the series has no sample in this segment.
+    private var columns: [SeriesColumn?] = []
+    private(set) var columnCount = 0
+    private(set) var sampleCount = 0
+    private(set) var firstSecond = Int64.max
+    private(set) var lastSecond = Int64.min
+
+    init(start: Int64, span: Int64, context: PageContext, spillPath: String? = nil) {
+        self.start = start
+        self.span = span
+        self.context = context
+        self.spillPath = spillPath
+    }
+
+    convenience init(start: Int64, span: Int64) {
+        self.init(start: start, span: span, context: PageContext(span: span))
+    }
+
+    /// Stores one cell; returns true on a collision (see `SeriesColumn.put`).
+    @inline(__always)
+    func put(series: UInt32, second: Int64, tag: UInt16, valueBits: UInt64) -> Bool {
+        let id = Int(series)
+        if id >= columns.count {
+            columns.append(contentsOf: repeatElement(nil, count: Swift.max(id + 1 - columns.count, columns.count / 2)))
+        }
+        let column: SeriesColumn
+        if let c = columns[id] {
+            column = c
+        } else {
+            column = SeriesColumn()
+            columns[id] = column
+            columnCount += 1
+        }
+        if column.put(row: Int(second - start), tag: tag, bits: valueBits, context: context, spill: spill) { return true }
+        sampleCount += 1
+        if second < firstSecond { firstSecond = second }
+        if second > lastSecond { lastSecond = second }
+        return false
+    }
+
+    /// Series ids with at least one sample, ascending.
+    var seriesIds: [UInt32] {
+        var ids: [UInt32] = []
+        ids.reserveCapacity(columnCount)
+        for (i, c) in columns.enumerated() where c != nil { ids.append(UInt32(i)) }
+        return ids
+    }
+
+    private func column(_ id: UInt32) -> SeriesColumn? {
+        Int(id) < columns.count ? columns[Int(id)] : nil
+    }
+
+    func hasSeries(_ id: UInt32) -> Bool { column(id) != nil }
+
+    /// Present cells of one series.
+    func sampleCount(of id: UInt32) -> Int { column(id)?.count ?? 0 }
+
+    /// Calls `body(second, tag, valueBits)` for every present cell of series `id` with a
+    /// second in `seconds` (clamped to the segment), in time order.
+    func forEachCell(of id: UInt32, seconds: Range<Int64>, _ body: (Int64, UInt16, UInt64) -> Void) {
+        guard let c = column(id) else { return }
+        let lo = Swift.max(seconds.lowerBound, start)
+        let hi = Swift.min(seconds.upperBound, start + span)
+        guard lo < hi else { return }
+        let start = self.start
+        c.forEachCell(rows: Int(lo - start)..<Int(hi - start), context: context, spill: spill) { row, tag, bits in
+            body(start + Int64(row), tag, bits)
+        }
+    }
+
+    /// Writes series `id`'s present cells for `seconds` into `values`/`tags` at
+    /// (second − seconds.lowerBound); absent seconds are left as they are.
+    func copyCells(of id: UInt32, seconds: Range<Int64>,
+                   values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
+        let origin = seconds.lowerBound
+        forEachCell(of: id, seconds: seconds) { second, tag, bits in
+            let at = Int(second - origin)
+            values[at] = bits
+            tags[at] = tag
+        }
+    }
+
+    /// Freezes dense pages that end at or before `second` (see `SeriesColumn.freezeIdle`).
+    func freezeIdle(endingAtOrBefore second: Int64) {
+        let row = Int(Swift.min(second, start + span) - start)
+        guard row >= DensePage.rows else { return }
+        for case let c? in columns { c.freezeIdle(endingAtOrBefore: row, context: context) }
+    }
+
+    /// Moves every column's frozen pages to the spill file (opened on first use). Without
+    /// a spill path, or when the file cannot be created, they stay in memory.
+    func spillFrozen() {
+        guard let spillPath else { return }
+        if spill == nil { spill = SpillFile(path: spillPath) }
+        guard let spill else { return }
+        // Blobs are batched into large writes: one pwrite per column would hold the store
+        // lock for a syscall per series. A failed write leaves its columns in memory.
+        var batch: [UInt8] = []
+        batch.reserveCapacity(Self.spillBatchBytes)
+        var pending: [(column: SeriesColumn, position: Int, length: Int)] = []
+        func flush() {
+            guard !batch.isEmpty else { return }
+            if let at = batch.withUnsafeBytes({ spill.append($0.baseAddress!, count: $0.count) }) {
+                for p in pending { p.column.spilled(at: at + UInt64(p.position), length: p.length) }
+            }
+            batch.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+        }
+        for case let c? in columns {
+            let position = batch.count
+            let length = c.spillBlob(into: &batch)
+            if length > 0 { pending.append((c, position, length)) }
+            if batch.count >= Self.spillBatchBytes { flush() }
+        }
+        flush()
+    }
+
+    static let spillBatchBytes = 1 << 20
+
+    /// Bytes in the spill file (disk, not memory).
+    var spilledBytes: UInt64 { spill?.end ?? 0 }
+
+    /// Heap bytes held by the cells (an estimate of what malloc holds for them).
+    var bytes: Int {
+        var total = columns.capacity * MemoryLayout<SeriesColumn?>.stride
+        for case let c? in columns { total += c.bytes }
+        return total
+    }
+}

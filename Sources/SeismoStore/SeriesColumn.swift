@@ -1,0 +1,267 @@
+/// Settings and scratch space shared by every column of one head. Used under the store
+/// lock only (one writer), like the head itself.
+final class PageContext {
+    let span: Int
+    /// Encoding scratch for `PageCodec.encode`.
+    let scratch: UnsafeMutablePointer<UInt8>
+
+    init(span: Int64) {
+        self.span = Int(span)
+        scratch = .allocate(capacity: 2 * PageCodec.maxEncodedBytes)
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// Rows of page `index`: the last page of a segment is short when the span is not a
+    /// multiple of the page size.
+    @inline(__always)
+    func rows(ofPage index: Int) -> Int {
+        Swift.min(DensePage.rows, span - index * DensePage.rows)
+    }
+}
+
+/// One series' cells in one head segment, in pages of `DensePage.rows` seconds.
+///
+/// Only pages holding samples exist. The page the series is writing is dense; when the
+/// series moves on to a later page, the pages it left are encoded (`PageCodec`) and the
+/// dense buffer is reused for the new page, so steady in-order writes allocate nothing
+/// beyond the frozen store's occasional growth. A late write into a frozen page decodes
+/// it back (thaws it); it is frozen again when the series next moves on, or by
+/// `freezeIdle` for series that stopped. `spill` moves the frozen pages to the segment's
+/// spill file, where they stay readable (and thawable) with pread.
+///
+/// A page's newest version wins: dense, else frozen in memory, else the newest spilled
+/// blob holding it (a page thawed from disk and frozen again is spilled again later).
+final class SeriesColumn {
+    /// Present cells.
+    private(set) var count = 0
+    /// Index of `current`, the page in-order writes go to; -1 when there is none.
+    private var currentIndex = -1
+    private var current: DensePage?
+    /// Older pages reopened by late writes (rare; usually empty).
+    private var thawed: [(index: Int, page: DensePage)] = []
+    private var frozen = FrozenPages()
+    /// Highest page index ever frozen (-1: none): a page above it is neither in memory nor
+    /// spilled, which spares the lookup when a series moves on, the usual case.
+    private var highestStored = -1
+    /// Newest spilled blob (length 0: none). Blob: 8 bytes offset and 4 bytes length of
+    /// the column's previous blob (little-endian), then `FrozenPages` records.
+    private var spillOffset: UInt64 = 0
+    private var spillLength: UInt32 = 0
+    static let blobHeaderBytes = 12
+
+    deinit {
+        current?.deallocate()
+        for t in thawed { t.page.deallocate() }
+        frozen.release()
+    }
+
+    /// Stores one cell. Returns true when the row already held a sample (a collision):
+    /// the later timestamp wins; on a tie the last write wins, which keeps retried
+    /// requests idempotent.
+    @inline(__always)
+    func put(row: Int, tag: UInt16, bits: UInt64, context: PageContext, spill: SpillFile?) -> Bool {
+        let index = row >> DensePage.shift
+        let page: DensePage
+        if index == currentIndex, let c = current {
+            page = c
+        } else {
+            page = pageForWrite(index, context: context, spill: spill)
+        }
+        let slot = row & (DensePage.rows - 1)
+        let old = page.tags[slot]
+        if old == 0 {
+            page.tags[slot] = tag
+            page.values[slot] = bits
+            count += 1
+            return false
+        }
+        if tag >= old {
+            page.tags[slot] = tag
+            page.values[slot] = bits
+        }
+        return true
+    }
+
+    private func pageForWrite(_ index: Int, context: PageContext, spill: SpillFile?) -> DensePage {
+        if index > currentIndex {
+            // The series moved on: the pages behind it will only see late writes.
+            for t in thawed {
+                freeze(t.page, index: t.index, context: context)
+                t.page.deallocate()
+            }
+            thawed.removeAll(keepingCapacity: false)
+            let page: DensePage
+            if let c = current {
+                freeze(c, index: currentIndex, context: context)
+                c.clear()
+                page = c
+            } else {
+                page = DensePage.allocate()
+            }
+            reopen(index, into: page, context: context, spill: spill)
+            current = page
+            currentIndex = index
+            return page
+        }
+        if let t = thawed.first(where: { $0.index == index }) { return t.page }
+        let page = DensePage.allocate()
+        reopen(index, into: page, context: context, spill: spill)
+        thawed.append((index, page))
+        return page
+    }
+
+    /// Loads the newest stored version of page `index` into `page` (cleared), if any.
+    private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
+        guard index <= highestStored else { return }
+        if let at = frozen.find(index: index) {
+            PageCodec.decode(frozen.payload(at), rows: context.rows(ofPage: index), into: page)
+            frozen.remove(at)
+            return
+        }
+        guard let spill else { return }
+        var done = false
+        forEachSpilledBlob(spill) { blob in
+            guard !done else { return }
+            FrozenPages.forEachRecord(in: blob) { i, at in
+                guard i == index, !done else { return }
+                PageCodec.decode(UnsafeRawBufferPointer(rebasing: blob[at.payload]), rows: context.rows(ofPage: index), into: page)
+                done = true
+            }
+        }
+        // The spilled copy stays; the dense one now wins over it, and so will the copy
+        // frozen from it later.
+    }
+
+    private func freeze(_ page: DensePage, index: Int, context: PageContext) {
+        let rows = context.rows(ofPage: index)
+        // A page is created by a write, so it holds a sample; check anyway rather than
+        // store an empty record.
+        guard (0..<rows).contains(where: { page.tags[$0] != 0 }) else { return }
+        let length = PageCodec.encode(page, rows: rows, into: context.scratch)
+        frozen.append(index: index, context.scratch, count: length)
+        highestStored = Swift.max(highestStored, index)
+    }
+
+    /// Freezes the dense pages that end at or before `row`: a series that stopped writing
+    /// would otherwise keep its last page dense until the segment is sealed.
+    func freezeIdle(endingAtOrBefore row: Int, context: PageContext) {
+        if !thawed.isEmpty {
+            var kept: [(index: Int, page: DensePage)] = []
+            for t in thawed {
+                if (t.index + 1) * DensePage.rows <= row {
+                    freeze(t.page, index: t.index, context: context)
+                    t.page.deallocate()
+                } else {
+                    kept.append(t)
+                }
+            }
+            thawed = kept
+        }
+        if let c = current, (currentIndex + 1) * DensePage.rows <= row {
+            freeze(c, index: currentIndex, context: context)
+            c.deallocate()
+            current = nil
+            currentIndex = -1
+        }
+    }
+
+    /// Appends the frozen pages held in memory to `batch` as one blob (chained to the
+    /// previous one) and returns its length, 0 when there is nothing to spill. They stay
+    /// in memory until `spilled` confirms the batch was written.
+    func spillBlob(into batch: inout [UInt8]) -> Int {
+        let records = frozen.records
+        guard records.count > 0 else { return 0 }
+        withUnsafeBytes(of: spillOffset.littleEndian) { batch.append(contentsOf: $0) }
+        withUnsafeBytes(of: spillLength.littleEndian) { batch.append(contentsOf: $0) }
+        batch.append(contentsOf: records)
+        return Self.blobHeaderBytes + records.count
+    }
+
+    /// The blob from `spillBlob` is on disk at `offset`: drop the pages from memory.
+    func spilled(at offset: UInt64, length: Int) {
+        spillOffset = offset
+        spillLength = UInt32(length)
+        frozen.release()
+    }
+
+    /// Calls `body` with the records of every spilled blob, newest first.
+    private func forEachSpilledBlob(_ file: SpillFile, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var offset = spillOffset
+        var length = Int(spillLength)
+        while length > 0 {
+            let blob = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
+            defer { blob.deallocate() }
+            file.read(at: offset, count: length, into: blob)
+            body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes))
+            offset = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+            length = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        }
+    }
+
+    /// Calls `body(row, tag, valueBits)` for every present cell with a row in `rows`, in
+    /// row order, wherever its page is (dense, frozen, spilled).
+    func forEachCell(rows: Range<Int>, context: PageContext, spill: SpillFile?, _ body: (Int, UInt16, UInt64) -> Void) {
+        guard !rows.isEmpty else { return }
+        let firstPage = rows.lowerBound >> DensePage.shift
+        let lastPage = (rows.upperBound - 1) >> DensePage.shift
+        var dense: [(index: Int, page: DensePage)] = thawed
+        if let c = current { dense.append((currentIndex, c)) }
+        dense = dense.filter { $0.index >= firstPage && $0.index <= lastPage }
+        // Encoded pages, copied out (spilled blobs are read into temporary buffers).
+        var encoded: [(index: Int, bytes: [UInt8])] = []
+        var seen = Set(dense.map(\.index))
+        let stored = frozen.records
+        frozen.forEachRecord { index, at in
+            if index >= firstPage && index <= lastPage && seen.insert(index).inserted {
+                encoded.append((index, Array(UnsafeRawBufferPointer(rebasing: stored[at.payload]))))
+            }
+        }
+        if let spill, spillLength > 0 {
+            forEachSpilledBlob(spill) { blob in
+                FrozenPages.forEachRecord(in: blob) { index, at in
+                    if index >= firstPage && index <= lastPage && seen.insert(index).inserted {
+                        encoded.append((index, Array(UnsafeRawBufferPointer(rebasing: blob[at.payload]))))
+                    }
+                }
+            }
+        }
+        dense.sort { $0.index < $1.index }
+        encoded.sort { $0.index < $1.index }
+        // Merge the two page lists in page order (a page is in exactly one of them).
+        var d = 0
+        var e = 0
+        while d < dense.count || e < encoded.count {
+            let nextDense = d < dense.count ? dense[d].index : Int.max
+            let nextEncoded = e < encoded.count ? encoded[e].index : Int.max
+            if nextDense < nextEncoded {
+                let (index, page) = dense[d]
+                d += 1
+                let base = index * DensePage.rows
+                let lo = Swift.max(rows.lowerBound, base) - base
+                let hi = Swift.min(rows.upperBound, base + context.rows(ofPage: index)) - base
+                for slot in lo..<hi where page.tags[slot] != 0 {
+                    body(base + slot, page.tags[slot], page.values[slot])
+                }
+            } else {
+                let (index, bytes) = encoded[e]
+                e += 1
+                let base = index * DensePage.rows
+                bytes.withUnsafeBytes { raw in
+                    PageCodec.forEachCell(raw, rows: context.rows(ofPage: index)) { slot, tag, value in
+                        let row = base + slot
+                        if rows.contains(row) { body(row, tag, value) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Heap bytes held (object, dense pages, frozen pages in memory), for the head gauge.
+    var bytes: Int {
+        let densePages = thawed.count + (current == nil ? 0 : 1)
+        return 112 + densePages * DensePage.byteCount + frozen.capacity
+    }
+}
