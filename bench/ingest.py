@@ -603,17 +603,21 @@ def phase_light(make, bodies_dir, args):
                               if srv.name.startswith("seismo") and f1[1] > f0[1] else None)}
 
 
+# Measured by bench/head_rss.py on the paged, spilling head (2026-12-01): ~1.0 KiB per
+# active series without detection, ~1.3 KiB with it; 2 KiB leaves a margin.
+SEISMO_BYTES_PER_SERIES = 2048
+
+
 def seismo_head_too_big(n_series: int, open_segments: int) -> str | None:
-    """Why seismo should not be started with n_series active, or None when it fits: it
-    allocates each active series' whole open-segment column (10 B per second of the 1 h
-    span) up front, and starting it when that cannot fit would only get it, or a
-    neighbour on this shared machine, OOM-killed."""
-    need = n_series * SEGMENT_SPAN_S * 10 * open_segments
+    """Why seismo should not be started with n_series active, or None when it fits: on a
+    shared machine an estimate far beyond the free memory would only get it, or a
+    neighbour, OOM-killed."""
+    need = n_series * SEISMO_BYTES_PER_SERIES * open_segments
     avail = mem_available_bytes()
     if need <= 0.7 * avail:
         return None
-    return (f"needs ~{need / 2**30:.1f} GiB of head ({n_series:,} series x {open_segments} open segment(s) x "
-            f"{SEGMENT_SPAN_S} s x 10 B), more than 70% of MemAvailable ({avail / 2**30:.1f} GiB)")
+    return (f"needs ~{need / 2**30:.1f} GiB ({n_series:,} series x {open_segments} open segment(s) x "
+            f"{SEISMO_BYTES_PER_SERIES} B), more than 70% of MemAvailable ({avail / 2**30:.1f} GiB)")
 
 
 def phase_cardinality(make, bodies_dir, manifest, args):
@@ -624,7 +628,7 @@ def phase_cardinality(make, bodies_dir, manifest, args):
     if why:
         probe.log.close()
         return {"series": n, "data_seconds": manifest["rounds"], "samples_sent": manifest["samples"],
-                "skipped": why, "rss_bytes_per_series_estimate": SEGMENT_SPAN_S * 10}
+                "skipped": why, "rss_bytes_per_series_estimate": SEISMO_BYTES_PER_SERIES}
     srv = probe
     srv.start()
     try:

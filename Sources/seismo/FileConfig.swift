@@ -19,7 +19,7 @@ import Yams
 ///       max_body_size: 32MiB      # compressed remote-write body → 413 beyond
 ///       max_decoded_size: 64MiB   # snappy-declared decoded size → 413 beyond
 ///       max_future: 10m           # samples further ahead of the clock are refused
-///       max_series: 250000        # cardinality cap: new series beyond → refused (400); ~36 KiB RSS each (1 h segments)
+///       max_series: 250000        # cardinality cap: new series beyond → refused (400); ~1–2 KiB RSS each (paged head)
 ///       max_series_per_request: 1000000   # TimeSeries entries per request → 413 beyond
 ///       max_labels_per_series: 64         # a series with more labels is refused (400)
 ///       max_label_name_length: 1024       # bytes

@@ -57,7 +57,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-future"), help: "Refuse samples further ahead of the wall clock than this. (default: 10m)")
     var maxFuture: String?
 
-    @Option(name: .customLong("max-series"), help: "Cardinality cap: samples of new series beyond this many are refused (400); existing series keep flowing. Each costs ~36 KiB of memory with 1 h segments. (default: 250000)")
+    @Option(name: .customLong("max-series"), help: "Cardinality cap: samples of new series beyond this many are refused (400); existing series keep flowing. Each active series costs ~1–2 KiB of memory (paged head, detection state). (default: 250000)")
     var maxSeries: Int?
 
     @Option(name: .customLong("max-concurrent-requests"), help: "Requests handled at once; beyond → 503 + Retry-After. (default: 256)")
