@@ -76,8 +76,7 @@ public enum LabelKey {
         return out
     }
 
-    /// The 64-bit hash of a canonical key: the series index's, and the wire decoder's
-    /// hint for it (`BatchSeries.keyHash`). 8 bytes per step with a multiply-xorshift mix
+    /// The 64-bit hash of a canonical key, as the store's series index uses it. 8 bytes per step with a multiply-xorshift mix
     /// (keys are ~100 bytes). Only ever kept in memory, so it may change.
     @inlinable
     public static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {

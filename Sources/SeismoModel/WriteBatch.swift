@@ -54,17 +54,22 @@ public struct BatchSeries: Equatable {
     public var keyLength: Int32
     public var sampleOffset: Int32
     public var sampleCount: Int32
-    /// `LabelKey.hash` of the key, when the producer already has it (the wire decoder
-    /// caches it per series); 0 = not given. Only a hint: the store re-hashes before it
-    /// would add a series, so a wrong value costs time, never a duplicate series.
-    public var keyHash: UInt64
+    /// The store's id for this series when the producer already knows it (the wire
+    /// decoder learns ids from the store for label sets it has seen before), else
+    /// `BatchSeries.unresolved`. A hinted series carries no key (`keyLength` 0): the
+    /// hint is only ever given by a decoder that learnt it from the same store, whose
+    /// ids are permanent, so the key would be looked up only to find the same id.
+    public var seriesHint: UInt32
 
-    public init(keyOffset: Int32, keyLength: Int32, sampleOffset: Int32, sampleCount: Int32, keyHash: UInt64 = 0) {
+    public static let unresolved = UInt32.max
+
+    public init(keyOffset: Int32, keyLength: Int32, sampleOffset: Int32, sampleCount: Int32,
+                seriesHint: UInt32 = BatchSeries.unresolved) {
         self.keyOffset = keyOffset
         self.keyLength = keyLength
         self.sampleOffset = sampleOffset
         self.sampleCount = sampleCount
-        self.keyHash = keyHash
+        self.seriesHint = seriesHint
     }
 }
 

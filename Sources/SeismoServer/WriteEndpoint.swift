@@ -27,6 +27,8 @@ final class WriteEndpoint: @unchecked Sendable {
         let decoder: WriteRequestDecoder
         let decoderV2: WriteRequestV2Decoder
         var batch = WriteBatch()
+        /// The store's id of each series of `batch`, for `decoder.learn`.
+        var ids: [UInt32] = []
         init(limits: WireLimits) {
             decoder = WriteRequestDecoder(limits: limits)
             decoderV2 = WriteRequestV2Decoder(limits: limits)
@@ -126,27 +128,35 @@ final class WriteEndpoint: @unchecked Sendable {
         // RW 2.0 forbids a 2xx when known data was not written: exemplars (which Seismo
         // does not keep) then make the answer a 400 that names them. RW 1.0 has no such rule.
         let unwrittenExemplars = isV2 ? batch.exemplarsIgnored : 0
-        do {
-            try store.append(batch, nowMs: nowMs) { [metrics, logger] durable in
-                let response: Response
-                var stored = 0
-                switch durable {
-                case .success(let result) where !result.rejections.isEmpty:
-                    response = .text(.badRequest, result.rejections.describe(stored: result.stored))
-                    stored = result.stored
-                case .success(let result) where unwrittenExemplars > 0:
-                    response = .text(.badRequest, "rejected \(unwrittenExemplars) exemplars (not stored: Seismo keeps float samples only); stored \(result.stored) samples")
-                    stored = result.stored
-                case .success(let result):
-                    response = .noContent
-                    stored = result.stored
-                case .failure(let error):
-                    logger.error("write not durable; asking the sender to retry", metadata: ["write.error": "\(error)"])
-                    response = .retryLater(.serviceUnavailable, "not stored: \(error); retry later", seconds: 5)
-                }
-                metrics.writeDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
-                respondStored(response, stored)
+        let onDurable: (Result<AppendResult, StoreError>) -> Void = { [metrics, logger] durable in
+            let response: Response
+            var stored = 0
+            switch durable {
+            case .success(let result) where !result.rejections.isEmpty:
+                response = .text(.badRequest, result.rejections.describe(stored: result.stored))
+                stored = result.stored
+            case .success(let result) where unwrittenExemplars > 0:
+                response = .text(.badRequest, "rejected \(unwrittenExemplars) exemplars (not stored: Seismo keeps float samples only); stored \(result.stored) samples")
+                stored = result.stored
+            case .success(let result):
+                response = .noContent
+                stored = result.stored
+            case .failure(let error):
+                logger.error("write not durable; asking the sender to retry", metadata: ["write.error": "\(error)"])
+                response = .retryLater(.serviceUnavailable, "not stored: \(error); retry later", seconds: 5)
             }
+            metrics.writeDuration.recordNanoseconds(Int64(DispatchTimeNanos.now() - started))
+            respondStored(response, stored)
+        }
+        state.ids.removeAll(keepingCapacity: true)
+        state.ids.append(contentsOf: repeatElement(BatchSeries.unresolved, count: batch.series.count))
+        do {
+            try state.ids.withUnsafeMutableBufferPointer { ids in
+                _ = try store.append(batch, nowMs: nowMs, resolvedIds: ids.baseAddress, onDurable: onDurable)
+            }
+            // The series that missed the decoder's cache now have ids: the next request
+            // that names them skips their labels.
+            if !isV2 { state.ids.withUnsafeBufferPointer { state.decoder.learn($0) } }
         } catch let error as StoreError {
             switch error {
             case .overloaded, .closed:

@@ -8,7 +8,10 @@
 final class Head {
     let span: Int64
     private(set) var segments: [Int64: SegmentBuffer] = [:]
-    private var lastSegment: SegmentBuffer?
+    /// The segment the last `put` went to, unretained: `segments` owns it, and every path
+    /// that removes a segment from there clears this first. Unretained because `put` runs
+    /// once per sample and a strong load is an atomic retain/release pair.
+    private var lastSegment: Unmanaged<SegmentBuffer>?
     private let context: PageContext
     /// Directory for the segments' spill files (`SpillFile`); nil keeps the head in memory.
     private let spillDirectory: String?
@@ -35,20 +38,23 @@ final class Head {
     func put(series: UInt32, timestampMs: Int64, valueBits: UInt64) -> Bool {
         let second = floorDiv(timestampMs, 1000)
         let tag = UInt16(truncatingIfNeeded: timestampMs - second * 1000) + 1
-        let segment: SegmentBuffer
-        if let last = lastSegment, second >= last.start, second < last.start + span {
-            segment = last
-        } else {
-            let start = segmentStart(of: second)
-            if let s = segments[start] {
-                segment = s
-            } else {
-                segment = SegmentBuffer(start: start, span: span, context: context,
-                                        spillPath: spillDirectory.map { "\($0)/\(start).pages" })
-                segments[start] = segment
+        if let last = lastSegment {
+            let hit = last._withUnsafeGuaranteedRef { s -> Bool? in
+                guard second >= s.start, second < s.start + span else { return nil }
+                return s.put(series: series, second: second, tag: tag, valueBits: valueBits)
             }
-            lastSegment = segment
+            if let hit { return hit }
         }
+        let start = segmentStart(of: second)
+        let segment: SegmentBuffer
+        if let s = segments[start] {
+            segment = s
+        } else {
+            segment = SegmentBuffer(start: start, span: span, context: context,
+                                    spillPath: spillDirectory.map { "\($0)/\(start).pages" })
+            segments[start] = segment
+        }
+        lastSegment = Unmanaged.passUnretained(segment)
         return segment.put(series: series, second: second, tag: tag, valueBits: valueBits)
     }
 
@@ -56,7 +62,7 @@ final class Head {
     func detachSegments(endingAtOrBefore second: Int64) -> [SegmentBuffer] {
         let due = segments.values.filter { $0.start + span <= second }.sorted { $0.start < $1.start }
         for s in due { segments[s.start] = nil }
-        if let last = lastSegment, due.contains(where: { $0 === last }) { lastSegment = nil }
+        if let last = lastSegment?.takeUnretainedValue(), due.contains(where: { $0 === last }) { lastSegment = nil }
         return due
     }
 

@@ -8,8 +8,12 @@ final class SegmentBuffer {
     private let spillPath: String?
     /// Opened at the first spill; deleted with this buffer (after the seal).
     private var spill: SpillFile?
-    /// Indexed by series id; nil where the series has no sample in this segment.
-    private var columns: [SeriesColumn?] = []
+    /// Indexed by series id; nil where the series has no sample in this segment. The
+    /// references are owned by this buffer (retained when stored, released in `deinit`):
+    /// `put` runs once per sample under the store lock, and a strong array element costs
+    /// an atomic retain and release per access, which perf measured at ~13 % of the
+    /// server's CPU at saturation.
+    private var columns: [Unmanaged<SeriesColumn>?] = []
     private(set) var columnCount = 0
     private(set) var sampleCount = 0
     private(set) var firstSecond = Int64.max
@@ -20,6 +24,10 @@ final class SegmentBuffer {
         self.span = span
         self.context = context
         self.spillPath = spillPath
+    }
+
+    deinit {
+        for case let c? in columns { c.release() }
     }
 
     convenience init(start: Int64, span: Int64) {
@@ -33,15 +41,19 @@ final class SegmentBuffer {
         if id >= columns.count {
             columns.append(contentsOf: repeatElement(nil, count: Swift.max(id + 1 - columns.count, columns.count / 2)))
         }
-        let column: SeriesColumn
+        let column: Unmanaged<SeriesColumn>
         if let c = columns[id] {
             column = c
         } else {
-            column = SeriesColumn()
+            column = Unmanaged.passRetained(SeriesColumn())
             columns[id] = column
             columnCount += 1
         }
-        if column.put(row: Int(second - start), tag: tag, bits: valueBits, context: context, spill: spill) { return true }
+        let row = Int(second - start)
+        let collided = column._withUnsafeGuaranteedRef {
+            $0.put(row: row, tag: tag, bits: valueBits, context: context, spill: spill)
+        }
+        if collided { return true }
         sampleCount += 1
         if second < firstSecond { firstSecond = second }
         if second > lastSecond { lastSecond = second }
@@ -57,7 +69,12 @@ final class SegmentBuffer {
     }
 
     private func column(_ id: UInt32) -> SeriesColumn? {
-        Int(id) < columns.count ? columns[Int(id)] : nil
+        Int(id) < columns.count ? columns[Int(id)]?.takeUnretainedValue() : nil
+    }
+
+    /// The columns present, in series-id order (strong references: not for the hot path).
+    private var presentColumns: [SeriesColumn] {
+        columns.compactMap { $0?.takeUnretainedValue() }
     }
 
     func hasSeries(_ id: UInt32) -> Bool { column(id) != nil }
@@ -94,7 +111,7 @@ final class SegmentBuffer {
     func freezeIdle(endingAtOrBefore second: Int64) {
         let row = Int(Swift.min(second, start + span) - start)
         guard row >= DensePage.rows else { return }
-        for case let c? in columns { c.freezeIdle(endingAtOrBefore: row, context: context) }
+        for c in presentColumns { c.freezeIdle(endingAtOrBefore: row, context: context) }
     }
 
     /// Moves every column's frozen pages to the spill file (opened on first use). Without
@@ -116,7 +133,7 @@ final class SegmentBuffer {
             batch.removeAll(keepingCapacity: true)
             pending.removeAll(keepingCapacity: true)
         }
-        for case let c? in columns {
+        for c in presentColumns {
             let position = batch.count
             let length = c.spillBlob(into: &batch)
             if length > 0 { pending.append((c, position, length)) }
@@ -132,8 +149,8 @@ final class SegmentBuffer {
 
     /// Heap bytes held by the cells (an estimate of what malloc holds for them).
     var bytes: Int {
-        var total = columns.capacity * MemoryLayout<SeriesColumn?>.stride
-        for case let c? in columns { total += c.bytes }
+        var total = columns.capacity * MemoryLayout<Unmanaged<SeriesColumn>?>.stride
+        for c in presentColumns { total += c.bytes }
         return total
     }
 }

@@ -18,7 +18,7 @@ final class SeriesCatalog {
     static let metadataRecord: UInt8 = 2
 
     let path: String
-    private(set) var index = SeriesIndex()
+    let index = SeriesIndex()
     private(set) var metadata: [String: MetricMetadata] = [:]
     /// Records not yet written to disk (flushed by the commit thread).
     var pending: [UInt8] = []
@@ -101,20 +101,11 @@ final class SeriesCatalog {
 
     /// Id for a key; a new series gets the next id and a pending catalog record, unless
     /// the catalog already holds `limit` series (then nil).
-    @inline(__always)
     func resolve(_ key: UnsafeRawBufferPointer, limit: Int = .max) -> UInt32? {
-        resolve(key, hashHint: 0, limit: limit)
-    }
-
-    /// `hashHint`: the key's `LabelKey.hash` if the caller has it (0 = unknown). A miss is
-    /// re-checked with the computed hash before a series is added, so a wrong hint can
-    /// never add the same label set twice.
-    func resolve(_ key: UnsafeRawBufferPointer, hashHint: UInt64, limit: Int = .max) -> UInt32? {
-        if hashHint != 0, let id = index.lookup(key, hash: hashHint) { return id }
-        let computed = SeriesIndex.hash(key)
-        if computed != hashHint, let id = index.lookup(key, hash: computed) { return id }
+        let hash = SeriesIndex.hash(key)
+        if let id = index.lookup(key, hash: hash) { return id }
         if seriesCount >= limit { return nil }
-        let id = index.insertNew(key)
+        let id = index.insertNew(key, hash: hash)
         let start = RecordLog.begin(&pending)
         pending.append(Self.seriesRecord)
         appendUVarint(UInt64(id), to: &pending)
@@ -134,6 +125,18 @@ final class SeriesCatalog {
         appendString(entry.help, to: &pending)
         appendString(entry.unit, to: &pending)
         RecordLog.finish(&pending, recordStart: start)
+    }
+
+    /// Selector text of a series for a refusal message: from its key, or from its id
+    /// when the batch named it by id only (`BatchSeries.seriesHint`).
+    func describe(_ key: UnsafeRawBufferPointer, id: UInt32?) -> String {
+        let text: String
+        if key.isEmpty, let id {
+            text = LabelKey.selector(labels(of: id))
+        } else {
+            text = LabelKey.selector(LabelKey.decode(Array(key)) ?? [])
+        }
+        return text.count > 200 ? String(text.prefix(200)) + "…" : text
     }
 
     func labels(of id: UInt32) -> [(name: String, value: String)] {

@@ -157,6 +157,16 @@ public final class Store: @unchecked Sendable {
     @discardableResult
     public func append(_ batch: WriteBatch, nowMs: Int64,
                        onDurable: @escaping (Result<AppendResult, StoreError>) -> Void) throws -> AppendResult {
+        try append(batch, nowMs: nowMs, resolvedIds: nil, onDurable: onDurable)
+    }
+
+    /// As above; also writes the store's id of each `batch.series[i]` to `resolvedIds[i]`
+    /// (`BatchSeries.unresolved` where none was assigned: no sample in the open window, or
+    /// the series limit), for the wire decoder to learn (`WriteRequestDecoder.learn`).
+    /// `batch.series` entries with a `seriesHint` must carry ids this store gave out.
+    @discardableResult
+    public func append(_ batch: WriteBatch, nowMs: Int64, resolvedIds: UnsafeMutablePointer<UInt32>?,
+                       onDurable: @escaping (Result<AppendResult, StoreError>) -> Void) throws -> AppendResult {
         var result = AppendResult(stored: 0, rejections: batch.rejections, collisions: 0)
         let maxFutureMs = nowMs &+ config.maxFutureMilliseconds
         lock.lock()
@@ -202,28 +212,34 @@ public final class Store: @unchecked Sendable {
             batch.labelBytes.withUnsafeBytes { labels in
                 batch.timestamps.withUnsafeBufferPointer { timestamps in
                     batch.valueBits.withUnsafeBufferPointer { values in
-                        for s in batch.series {
+                        let knownSeries = UInt32(catalog.seriesCount)
+                        for (n, s) in batch.series.enumerated() {
                             let key = UnsafeRawBufferPointer(rebasing: labels[Int(s.keyOffset)..<Int(s.keyOffset + s.keyLength)])
                             var id: UInt32?
+                            if s.seriesHint != BatchSeries.unresolved {
+                                precondition(s.seriesHint < knownSeries, "series hint \(s.seriesHint) from another store")
+                                id = s.seriesHint
+                            }
+                            defer { resolvedIds?[n] = id ?? BatchSeries.unresolved }
                             let first = Int(s.sampleOffset)
                             for i in first..<(first + Int(s.sampleCount)) {
                                 let ts = timestamps[i]
                                 if ts > maxFutureMs {
                                     result.rejections.add(.tooFarInFuture, samples: 1) {
-                                        "\(Self.describe(key)) at \(ts) ms, more than \(futureSeconds)s after the server clock \(nowMs) ms"
+                                        "\(catalog.describe(key, id: id)) at \(ts) ms, more than \(futureSeconds)s after the server clock \(nowMs) ms"
                                     }
                                     continue
                                 }
                                 if ts < lowestMs {
                                     result.rejections.add(.tooOld, samples: 1) {
-                                        "\(Self.describe(key)) at \(ts) ms, before the open window starting at \(lowestMs) ms"
+                                        "\(catalog.describe(key, id: id)) at \(ts) ms, before the open window starting at \(lowestMs) ms"
                                     }
                                     continue
                                 }
-                                guard let sid = id ?? catalog.resolve(key, hashHint: s.keyHash, limit: maxSeries) else {
+                                guard let sid = id ?? catalog.resolve(key, limit: maxSeries) else {
                                     let refused = first + Int(s.sampleCount) - i
                                     result.rejections.add(.seriesLimit, samples: refused, wholeSeries: true) {
-                                        "\(Self.describe(key)): the store holds \(maxSeries) series (limits.max_series)"
+                                        "\(catalog.describe(key, id: nil)): the store holds \(maxSeries) series (limits.max_series)"
                                     }
                                     break
                                 }
@@ -268,10 +284,6 @@ public final class Store: @unchecked Sendable {
         return result
     }
 
-    static func describe(_ key: UnsafeRawBufferPointer) -> String {
-        let text = LabelKey.selector(LabelKey.decode(Array(key)) ?? [])
-        return text.count > 200 ? String(text.prefix(200)) + "…" : text
-    }
 
     func updateHeadGauges() {
         metrics.headSamples.record(head.sampleCount)

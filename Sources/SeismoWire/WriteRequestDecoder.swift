@@ -3,40 +3,71 @@ import SeismoModel
 /// Decodes remote-write 1.0 bodies by walking the protobuf bytes in place: no
 /// intermediate messages, no per-message allocation. Not thread-safe: one per
 /// thread/event loop; it owns a scratch buffer for the decompressed body and a
-/// `SeriesKeyCache`, so steady-state decoding does no heap allocation at all.
+/// `SeriesIdCache`, so steady-state decoding does no heap allocation at all.
 ///
 /// Per TimeSeries: one pass over its fields appends the samples and checks exemplars
 /// and histograms to protobuf-c's depth, noting where the labels are. When the labels
 /// are one contiguous run of bytes (as every sender writes them), the run is looked up
-/// in the cache; a hit appends the cached canonical key. A miss, or labels interleaved
-/// with other fields, takes the full path: each label read and checked by
-/// `SeriesKeyBuilder` (the rules shared with the 2.0 decoder) while the key is built.
+/// in the cache; a hit gives the store's id for the series (`BatchSeries.seriesHint`,
+/// no key). A miss, or labels interleaved with other fields, takes the full path: each
+/// label read and checked by `SeriesKeyBuilder` (the rules shared with the 2.0 decoder)
+/// while the key is built. The ids the store then assigns are handed back with `learn`.
 ///
-/// The result — batch contents, rejections with their example texts, errors — is the
-/// same as `ProtobufCWriteRequestDecoder`'s, which stays as the oracle of the
+/// A decoder that learns ids serves one store for its whole life (ids are per store).
+/// Until `learn` is called the cache stays empty and every batch carries keys only.
+///
+/// The result — batch contents (with hinted series expanded to their keys), rejections
+/// with their example texts, errors — is the same as `ProtobufCWriteRequestDecoder`'s, which stays as the oracle of the
 /// differential tests and the `rw1` fuzz target. A body that fails anywhere is refused
 /// whole and leaves `batch` as it was.
 public final class WriteRequestDecoder {
     public let limits: WireLimits
 
-    /// Series whose canonical key is cached (for tests and benchmarks).
+    /// Series whose id is cached (for tests and benchmarks).
     public var cachedSeries: Int { cache.count }
     /// Times the series cache was emptied because it was full.
     public var seriesCacheResets: Int { cache.resets }
-    /// Bytes of raw labels and keys the cache holds, and its slot-table size.
+    /// Bytes of raw labels (with entry headers) the cache holds, and its slot-table size.
     public var seriesCacheFootprint: (bytes: Int, slots: Int) { (cache.storedBytes, cache.slotCount) }
 
     private var scratch: [UInt8] = []
-    private var cache: SeriesKeyCache
+    private var cache: SeriesIdCache
+    /// Cache misses of the last decode that `learn` may add: where their raw label bytes
+    /// are in `missedLabels` (copied: a protobuf body is the caller's and may be gone by
+    /// then), their hash, and the index of their entry in `batch.series`.
+    private var missed: [(offset: Int32, length: Int32, hash: UInt64, series: Int32)] = []
+    private var missedLabels: [UInt8] = []
 
     /// Selector examples of refused series are cut to about this many characters.
     static let exampleLimit = 200
 
     /// `seriesCacheEntries`/`seriesCacheBytes` bound the series cache (see
-    /// `SeriesKeyCache`); entries 0 disables it.
+    /// `SeriesIdCache`); entries 0 disables it.
     public init(limits: WireLimits = WireLimits(), seriesCacheEntries: Int = 65_536, seriesCacheBytes: Int = 8 << 20) {
         self.limits = limits
-        cache = SeriesKeyCache(maxEntries: seriesCacheEntries, maxBytes: seriesCacheEntries > 0 ? seriesCacheBytes : 0)
+        cache = SeriesIdCache(maxEntries: seriesCacheEntries, maxBytes: seriesCacheEntries > 0 ? seriesCacheBytes : 0)
+    }
+
+    /// Hands back the store's ids for the series of the batch the last `decode` filled:
+    /// `ids[i]` for `batch.series[i]` (`BatchSeries.unresolved` where the store assigned
+    /// none). Series that missed the cache in that decode are added to it.
+    public func learn(_ ids: UnsafeBufferPointer<UInt32>) {
+        defer {
+            missed.removeAll(keepingCapacity: true)
+            missedLabels.removeAll(keepingCapacity: true)
+        }
+        guard cache.maxEntries > 0 else { return }
+        missedLabels.withUnsafeBufferPointer { labels in
+            for m in missed where Int(m.series) < ids.count {
+                let id = ids[Int(m.series)]
+                guard id != BatchSeries.unresolved else { continue }
+                let raw = labels.baseAddress! + Int(m.offset)
+                // A label set repeated within one request missed twice.
+                if cache.id(raw: raw, Int(m.length), hash: m.hash) == nil {
+                    cache.insert(raw: raw, Int(m.length), hash: m.hash, id: id)
+                }
+            }
+        }
     }
 
     /// body = the raw HTTP body (snappy block). Appends to `batch` (caller clears it).
@@ -74,9 +105,11 @@ public final class WriteRequestDecoder {
         }
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let mark = BatchMark(batch)
+        missed.removeAll(keepingCapacity: true)
+        missedLabels.removeAll(keepingCapacity: true)
         // The cache moves into a local for the request: a stored property of a class
         // would cost a runtime exclusivity check (and a retain) on every series.
-        var cache = SeriesKeyCache(maxEntries: 0, maxBytes: 0)
+        var cache = SeriesIdCache(maxEntries: 0, maxBytes: 0)
         swap(&cache, &self.cache)
         defer { swap(&cache, &self.cache) }
         let seriesCount: Int
@@ -84,12 +117,14 @@ public final class WriteRequestDecoder {
             seriesCount = try walkRequest(base, base + buf.count, cache: &cache, into: &batch)
         } catch {
             mark.restore(&batch)
+            missed.removeAll(keepingCapacity: true)
             throw WireError.malformed("protobuf: cannot decode WriteRequest (\(buf.count) bytes): \(error.problem) at byte \(error.offset)")
         }
         // Checked after the walk, as protobuf-c did: a body that is also malformed is
         // reported as malformed.
         guard seriesCount <= limits.maxSeriesPerRequest else {
             mark.restore(&batch)
+            missed.removeAll(keepingCapacity: true)
             throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
         }
     }
@@ -97,7 +132,7 @@ public final class WriteRequestDecoder {
     /// WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
     /// Returns the number of TimeSeries entries.
     private func walkRequest(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
-                             cache: inout SeriesKeyCache, into batch: inout WriteBatch) throws(ProtoWireError) -> Int {
+                             cache: inout SeriesIdCache, into batch: inout WriteBatch) throws(ProtoWireError) -> Int {
         var c = ProtoCursor(start, end, origin: start)
         var seriesCount = 0
         while !c.atEnd {
@@ -127,7 +162,7 @@ public final class WriteRequestDecoder {
     ///              repeated Exemplar exemplars = 3; repeated Histogram histograms = 4; }
     @inline(__always)
     private func timeSeries(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>,
-                            origin: UnsafePointer<UInt8>, cache: inout SeriesKeyCache,
+                            origin: UnsafePointer<UInt8>, cache: inout SeriesIdCache,
                             into batch: inout WriteBatch) throws(ProtoWireError) {
         var c = ProtoCursor(start, end, origin: origin)
         var labelsStart: UnsafePointer<UInt8>?
@@ -201,8 +236,9 @@ public final class WriteRequestDecoder {
         let keyStart = batch.labelBytes.count
         let cacheable = labelsStart != nil && labelsContiguous
         let rawLength = labels.end - labels.start
-        let hash = cacheable ? SeriesKeyCache.hash(labels.start, rawLength) : 0
-        if !(cacheable && cache.appendKey(raw: labels.start, rawLength, hash: hash, to: &batch.labelBytes)) {
+        let hash = cacheable ? SeriesIdCache.hash(labels.start, rawLength) : 0
+        let hint = cacheable ? cache.id(raw: labels.start, rawLength, hash: hash) : nil
+        if hint == nil {
             if let reason = try appendKey(labels, origin: origin, to: &batch.labelBytes) {
                 batch.labelBytes.removeSubrange(keyStart...)
                 batch.timestamps.removeSubrange(firstSample...)
@@ -211,12 +247,6 @@ public final class WriteRequestDecoder {
                     Self.selectorExample(labels, origin: origin)
                 }
                 return
-            }
-            if cacheable {
-                batch.labelBytes.withUnsafeBufferPointer { all in
-                    cache.insert(raw: labels.start, rawLength, hash: hash,
-                                 key: UnsafeBufferPointer(rebasing: all[keyStart...]))
-                }
             }
         }
 
@@ -227,11 +257,17 @@ public final class WriteRequestDecoder {
             batch.labelBytes.removeSubrange(keyStart...)
             return
         }
+        if hint == nil && cacheable && cache.maxEntries > 0 {
+            missed.append((Int32(truncatingIfNeeded: missedLabels.count), Int32(truncatingIfNeeded: rawLength), hash,
+                           Int32(truncatingIfNeeded: batch.series.count)))
+            missedLabels.append(contentsOf: UnsafeBufferPointer(start: labels.start, count: rawLength))
+        }
         batch.series.append(BatchSeries(
             keyOffset: Int32(truncatingIfNeeded: keyStart),
             keyLength: Int32(truncatingIfNeeded: batch.labelBytes.count - keyStart),
             sampleOffset: Int32(truncatingIfNeeded: firstSample),
-            sampleCount: Int32(truncatingIfNeeded: sampleCount)))
+            sampleCount: Int32(truncatingIfNeeded: sampleCount),
+            seriesHint: hint ?? BatchSeries.unresolved))
     }
 
     /// Calls `body` with each label (field 1) of `range`, in wire order; other fields

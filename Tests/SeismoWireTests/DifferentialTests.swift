@@ -59,17 +59,38 @@ func outcome(_ bytes: [UInt8], _ kind: BodyKind, start: WriteBatch = WriteBatch(
     }
 }
 
-/// Decodes `bytes` with the walker and the protobuf-c oracle and expects the same outcome.
+/// A walker reused across bodies, taught series ids after each decode as the server
+/// teaches it the store's: from its second sight of a label set on, it names the series
+/// by id (`BatchSeries.seriesHint`), and `book.expand` gives the keys back.
+final class WarmWalker {
+    let decoder: WriteRequestDecoder
+    let book = SeriesIdBook()
+    init(seriesCacheEntries: Int = 65_536, seriesCacheBytes: Int = 8 << 20) {
+        decoder = WriteRequestDecoder(seriesCacheEntries: seriesCacheEntries, seriesCacheBytes: seriesCacheBytes)
+    }
+    var cachedSeries: Int { decoder.cachedSeries }
+    var seriesCacheResets: Int { decoder.seriesCacheResets }
+    var seriesCacheFootprint: (bytes: Int, slots: Int) { decoder.seriesCacheFootprint }
+}
+
+/// Decodes `bytes` with the walker and the protobuf-c oracle and expects the same outcome
+/// (a warm walker's batch with its hinted series expanded to their keys).
 @discardableResult
 func expectSameOutcome(_ bytes: [UInt8], _ kind: BodyKind = .protobuf,
-                       walker: WriteRequestDecoder? = nil, oracle: ProtobufCWriteRequestDecoder? = nil,
+                       walker: WarmWalker? = nil, oracle: ProtobufCWriteRequestDecoder? = nil,
                        limits: WireLimits = WireLimits(), start: WriteBatch = WriteBatch(),
                        note comment: @autoclosure () -> String = "",
                        sourceLocation: SourceLocation = #_sourceLocation) -> Outcome {
-    let w = walker ?? WriteRequestDecoder(limits: limits)
+    let w = walker?.decoder ?? WriteRequestDecoder(limits: limits)
     let o = oracle ?? ProtobufCWriteRequestDecoder(limits: limits)
     let new = outcome(bytes, kind, start: start) { buf, batch in
         if kind == .snappy { try w.decode(snappyBody: buf, into: &batch) } else { try w.decode(protobuf: buf, into: &batch) }
+        if let walker {
+            walker.book.learn(w, batch)
+            batch = walker.book.expand(batch)
+        } else {
+            #expect(!batch.series.contains { $0.seriesHint != BatchSeries.unresolved }, "a decoder never taught ids gave a hint")
+        }
     }
     let old = outcome(bytes, kind, start: start) { buf, batch in
         if kind == .snappy { try o.decode(snappyBody: buf, into: &batch) } else { try o.decode(protobuf: buf, into: &batch) }
@@ -133,7 +154,7 @@ struct DifferentialTests {
     func fixtures() throws {
         let bodies = Self.fixtureBodies()
         #expect(bodies.count >= 18)  // 9 in Tests/Fixtures, 9 in /work/shared
-        let walker = WriteRequestDecoder()
+        let walker = WarmWalker()
         for (name, body) in bodies {
             let cold = expectSameOutcome(body, .snappy, note: name)
             let warm = expectSameOutcome(body, .snappy, walker: walker, note: name)
@@ -204,7 +225,7 @@ struct DifferentialTests {
     @Test("shuffled field order, with cold and warm caches")
     func shuffledFieldOrder() throws {
         let pb = try Self.decompressed(Fixtures.load("prom242_batch2000_01.bin"))
-        let walker = WriteRequestDecoder()
+        let walker = WarmWalker()
         for seed in 1...5 as ClosedRange<UInt64> {
             let body = Self.shuffled(pb, seed: seed)
             expectSameOutcome(body, note: "seed \(seed)")
@@ -303,7 +324,7 @@ struct DifferentialTests {
     @Test("refused label sets: same reasons, counts and example texts; good series kept")
     func badLabels() {
         let good = PB.series([("__name__", "ok"), ("i", "1")], samples: [(5, 5)])
-        let walker = WriteRequestDecoder()
+        let walker = WarmWalker()
         for (i, labels) in Self.badLabelSets.enumerated() {
             let bad = PB.series(labels, samples: [(1, 1), (2, 2)], histograms: i % 2, exemplars: i % 3)
             let body = PB.writeRequest([good, bad, good, bad])
@@ -442,7 +463,7 @@ struct DifferentialTests {
             PB.series([("__name__", "up"), ("job", "b\u{e9}")], samples: [(300, 3)]),
             PB.series([("job", "x")], samples: [(4, 4)]),
         ], metadata: [md.bytes])
-        let walker = WriteRequestDecoder()
+        let walker = WarmWalker()
         let oracle = ProtobufCWriteRequestDecoder()
         for cut in 0...body.count {
             expectSameOutcome(Array(body.prefix(cut)), walker: walker, oracle: oracle, note: "cut at \(cut)")
@@ -461,7 +482,7 @@ struct DifferentialTests {
         while w.i < 3000 { _ = w.field() }
         let pb = Array(full.prefix(w.i))
         var rng = SplitMix(state: 42)
-        let walker = WriteRequestDecoder()
+        let walker = WarmWalker()
         let oracle = ProtobufCWriteRequestDecoder()
         var accepted = 0
         for round in 0..<3000 {
@@ -514,46 +535,83 @@ struct DifferentialTests {
     }
 }
 
-@Suite("Series key cache")
-struct SeriesKeyCacheTests {
+@Suite("Series id cache")
+struct SeriesIdCacheTests {
     @Test("entries with the same hash are told apart by their bytes")
     func collisions() {
-        var cache = SeriesKeyCache(maxEntries: 16, maxBytes: 1 << 16)
-        let a: [UInt8] = Array("aaaa".utf8), b: [UInt8] = Array("bbbb".utf8)
-        let keyA: [UInt8] = [1, 2, 3], keyB: [UInt8] = [4, 5]
-        a.withUnsafeBufferPointer { p in keyA.withUnsafeBufferPointer { cache.insert(raw: p.baseAddress!, 4, hash: 7, key: $0) } }
-        b.withUnsafeBufferPointer { p in keyB.withUnsafeBufferPointer { cache.insert(raw: p.baseAddress!, 4, hash: 7, key: $0) } }
-        var out: [UInt8] = []
-        #expect(b.withUnsafeBufferPointer { cache.appendKey(raw: $0.baseAddress!, 4, hash: 7, to: &out) })
-        #expect(out == keyB)
-        out = []
-        #expect(a.withUnsafeBufferPointer { cache.appendKey(raw: $0.baseAddress!, 4, hash: 7, to: &out) })
-        #expect(out == keyA)
-        let c: [UInt8] = Array("cccc".utf8)
-        #expect(!c.withUnsafeBufferPointer { cache.appendKey(raw: $0.baseAddress!, 4, hash: 7, to: &out) })
-        #expect(out == keyA)
+        var cache = SeriesIdCache(maxEntries: 16, maxBytes: 1 << 16)
+        let a: [UInt8] = Array("aaaa".utf8), b: [UInt8] = Array("bbbb".utf8), c: [UInt8] = Array("cccc".utf8)
+        a.withUnsafeBufferPointer { cache.insert(raw: $0.baseAddress!, 4, hash: 7, id: 11) }
+        b.withUnsafeBufferPointer { cache.insert(raw: $0.baseAddress!, 4, hash: 7, id: 22) }
+        #expect(b.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, 4, hash: 7) } == 22)
+        #expect(a.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, 4, hash: 7) } == 11)
+        #expect(c.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, 4, hash: 7) } == nil)
+        // Same bytes, shorter length: not the same entry.
+        #expect(a.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, 3, hash: 7) } == nil)
+    }
+
+    @Test("entries survive the slot table growing (rehashed from their bytes)")
+    func growth() {
+        var cache = SeriesIdCache(maxEntries: 10_000, maxBytes: 1 << 20)
+        let keys = (0..<3000).map { Array("series-\($0)".utf8) }
+        for (i, k) in keys.enumerated() {
+            k.withUnsafeBufferPointer { cache.insert(raw: $0.baseAddress!, k.count, hash: SeriesIdCache.hash($0.baseAddress!, k.count), id: UInt32(i)) }
+        }
+        #expect(cache.slotCount >= 6000 && cache.count == 3000)
+        for (i, k) in keys.enumerated() {
+            #expect(k.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, k.count, hash: SeriesIdCache.hash($0.baseAddress!, k.count)) } == UInt32(i))
+        }
+    }
+
+    @Test("a decoder never taught ids never hints; a taught one hints every series it saw")
+    func learning() throws {
+        let body = try Fixtures.load("prom242_batch2000_01.bin")
+        let decoder = WriteRequestDecoder()
+        var batch = WriteBatch()
+        for _ in 0..<2 {
+            batch.removeAll()
+            try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+            #expect(batch.series.allSatisfy { $0.seriesHint == BatchSeries.unresolved })
+        }
+        #expect(decoder.cachedSeries == 0)
+        let book = SeriesIdBook()
+        book.learn(decoder, batch)
+        #expect(decoder.cachedSeries == 975)
+        let keyed = batch
+        batch.removeAll()
+        try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+        #expect(batch.series.allSatisfy { $0.seriesHint != BatchSeries.unresolved && $0.keyLength == 0 })
+        #expect(batch.labelBytes.isEmpty)
+        #expect(BatchImage(book.expand(batch)) == BatchImage(keyed))
+        // Ids the store did not assign (unresolved) are not learnt.
+        let fresh = WriteRequestDecoder()
+        batch.removeAll()
+        try body.withUnsafeBytes { try fresh.decode(snappyBody: $0, into: &batch) }
+        let none = [UInt32](repeating: BatchSeries.unresolved, count: batch.series.count)
+        none.withUnsafeBufferPointer { fresh.learn($0) }
+        #expect(fresh.cachedSeries == 0)
     }
 
     @Test("a full cache empties itself; decoding stays identical")
     func bounded() throws {
         let body = try Fixtures.load("prom242_batch2000_01.bin")
-        let walker = WriteRequestDecoder(seriesCacheEntries: 100, seriesCacheBytes: 1 << 20)
+        let walker = WarmWalker(seriesCacheEntries: 100, seriesCacheBytes: 1 << 20)
         for _ in 0..<3 { expectSameOutcome(body, .snappy, walker: walker) }
         #expect(walker.cachedSeries <= 100)
         #expect(walker.seriesCacheResets > 0)
         #expect(walker.seriesCacheFootprint.slots <= 256)
-        let byBytes = WriteRequestDecoder(seriesCacheEntries: 100_000, seriesCacheBytes: 16 << 10)
+        let byBytes = WarmWalker(seriesCacheEntries: 100_000, seriesCacheBytes: 16 << 10)
         for _ in 0..<2 { expectSameOutcome(body, .snappy, walker: byBytes) }
         #expect(byBytes.seriesCacheFootprint.bytes <= 16 << 10)
         #expect(byBytes.seriesCacheResets > 0)
-        let off = WriteRequestDecoder(seriesCacheEntries: 0)
+        let off = WarmWalker(seriesCacheEntries: 0)
         for _ in 0..<2 { expectSameOutcome(body, .snappy, walker: off) }
         #expect(off.cachedSeries == 0)
     }
 
     @Test("the same labels encoded differently are separate entries with the same key")
     func differentEncodings() {
-        let walker = WriteRequestDecoder()
+        let walker = WarmWalker()
         let plain = PB.writeRequest([PB.series([("__name__", "up"), ("job", "a")], samples: [(1, 1)])])
         var label = PB()
         label.bytesField(2, Array("up".utf8))  // value before name

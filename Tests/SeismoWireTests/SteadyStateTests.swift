@@ -8,16 +8,20 @@ struct SteadyStateTests {
     func walkerDoesNotGrow() throws {
         let body = try Fixtures.load("prom242_batch2000_01.bin")
         let decoder = WriteRequestDecoder()
+        let book = SeriesIdBook()
         var batch = WriteBatch()
         try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+        book.learn(decoder, batch)
         #expect(decoder.cachedSeries == 975)  // distinct label sets of the fixture
         let footprint = decoder.seriesCacheFootprint
         let capacities = (batch.labelBytes.capacity, batch.series.capacity, batch.timestamps.capacity, batch.valueBits.capacity)
         for _ in 0..<200 {
             batch.removeAll(keepingCapacity: true)
             try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+            book.learn(decoder, batch)
         }
         #expect(decoder.cachedSeries == 975 && decoder.seriesCacheResets == 0)
+        #expect(batch.labelBytes.isEmpty)  // every series named by its id
         #expect(decoder.seriesCacheFootprint == footprint)
         #expect(batch.series.count == 2000)
         #expect((batch.labelBytes.capacity, batch.series.capacity, batch.timestamps.capacity, batch.valueBits.capacity) == capacities)
@@ -62,11 +66,13 @@ struct SteadyStateTests {
     func timing() throws {
         let body = try Fixtures.load("prom242_batch2000_01.bin")
         let decoder = WriteRequestDecoder()
+        let book = SeriesIdBook()
         var batch = WriteBatch()
         let rounds = 500
         for _ in 0..<20 {
             batch.removeAll(keepingCapacity: true)
             try body.withUnsafeBytes { try decoder.decode(snappyBody: $0, into: &batch) }
+            book.learn(decoder, batch)
         }
         let clock = ContinuousClock()
         let elapsed = try clock.measure {

@@ -6,7 +6,11 @@ import SeismoWire
 // HTTP body, odd: the rest is the uncompressed protobuf, which the fuzzer can mutate
 // field by field); the rest is the body.
 
-private let rw1Decoder = WriteRequestDecoder(limits: fuzzLimits)
+private var rw1Decoder = WriteRequestDecoder(limits: fuzzLimits)
+/// Teaches the walker ids as the server does (the store's), so inputs that repeat a label
+/// set take the hinted path; kept across inputs with the decoder, both replaced together
+/// when the book grows large (its ids are only valid for the decoder it taught).
+private var rw1Book = SeriesIdBook()
 /// The protobuf-c decoder the walker replaced: the oracle of the differential check.
 private let rw1Oracle = ProtobufCWriteRequestDecoder(limits: fuzzLimits)
 private let rw2Decoder = WriteRequestV2Decoder(limits: fuzzLimits)
@@ -42,18 +46,29 @@ private enum RW1Result: Equatable {
 /// (`ProtobufCWriteRequestDecoder`) must both refuse a body the same way or produce
 /// identical batches — series, keys, samples, metadata, rejections with their example
 /// texts. Then, on the walker's batch: structural invariants, deterministic decoding
-/// with a reused decoder (the second pass hits the series cache), and accepted series
+/// with a reused decoder taught ids (the second pass names series by id), and accepted series
 /// survive encode → decode unchanged.
 func fuzzRemoteWrite1(_ input: UnsafeRawBufferPointer) {
     guard let mode = input.first else { return }
     let body = UnsafeRawBufferPointer(rebasing: input.dropFirst())
+    if rw1Book.keys.count > 50_000 {
+        rw1Decoder = WriteRequestDecoder(limits: fuzzLimits)
+        rw1Book = SeriesIdBook()
+    }
+    /// Walker decode as the server runs it: decode, learn the ids, then (for comparison)
+    /// the hinted series expanded back to their keys.
+    func walk(_ body: UnsafeRawBufferPointer, snappy: Bool, into batch: inout WriteBatch) throws {
+        if snappy { try rw1Decoder.decode(snappyBody: body, into: &batch) } else { try rw1Decoder.decode(protobuf: body, into: &batch) }
+        rw1Book.learn(rw1Decoder, batch)
+        batch = rw1Book.expand(batch)
+    }
     let oracle = RW1Result { batch in
         if mode & 1 == 0 { try rw1Oracle.decode(snappyBody: body, into: &batch) } else { try rw1Oracle.decode(protobuf: body, into: &batch) }
     }
     func decode() -> WriteBatch? {
         var batch = WriteBatch()
         do {
-            if mode & 1 == 0 { try rw1Decoder.decode(snappyBody: body, into: &batch) } else { try rw1Decoder.decode(protobuf: body, into: &batch) }
+            try walk(body, snappy: mode & 1 == 0, into: &batch)
         } catch is WireError {
             return nil
         } catch {
@@ -61,9 +76,7 @@ func fuzzRemoteWrite1(_ input: UnsafeRawBufferPointer) {
         }
         return batch
     }
-    let walker = RW1Result { batch in
-        if mode & 1 == 0 { try rw1Decoder.decode(snappyBody: body, into: &batch) } else { try rw1Decoder.decode(protobuf: body, into: &batch) }
-    }
+    let walker = RW1Result { batch in try walk(body, snappy: mode & 1 == 0, into: &batch) }
     check(walker == oracle, "walker and protobuf-c disagree: \(walker) vs \(oracle)")
     guard let batch = decode() else { return }
     let series = checkBatch(batch, limits: fuzzLimits)
@@ -75,7 +88,7 @@ func fuzzRemoteWrite1(_ input: UnsafeRawBufferPointer) {
         (LabelKey.decode(s.key)!, zip(s.timestamps, s.valueBits).map { ($0, Double(bitPattern: $1)) })
     })
     var back = WriteBatch()
-    do { try encoded.withUnsafeBytes { try rw1Decoder.decode(snappyBody: $0, into: &back) } } catch {
+    do { try encoded.withUnsafeBytes { try walk($0, snappy: true, into: &back) } } catch {
         violated("re-encoded accepted series refused: \(error)")
     }
     check(back.rejections.isEmpty, "re-encoded accepted series partly refused")
