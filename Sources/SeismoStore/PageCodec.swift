@@ -25,20 +25,45 @@ enum PageCodec {
     /// Tags are 1...1000 (millisecond + 1).
     static let tagBits = 10
     /// Worst case of one encoded page: a 10-byte mask, the predictor byte, and per row
-    /// 1 + 10 tag bits plus 2 + 12 + 64 value bits.
-    static let maxEncodedBytes = 11 + (DensePage.rows * (11 + 78) + 7) / 8
+    /// 1 + 10 tag bits plus 2 + 12 + 64 value bits; plus 4 bytes of slack, as the bit
+    /// writer stores whole 32-bit words.
+    static let maxEncodedBytes = 11 + (DensePage.rows * (11 + 78) + 7) / 8 + 4
 
     /// Encodes the first `rows` rows of `page` (at least one present) into `out`, which
-    /// must hold `2 * maxEncodedBytes` (the second half is scratch). Returns the length.
+    /// must hold `maxEncodedBytes`. Returns the length.
+    ///
+    /// The predictor is picked by an estimate (a bit per zero residual, else the residual's
+    /// significant bits plus its header) rather than by encoding the page twice: every
+    /// page of every active series is frozen once, so this runs once per ~32 samples
+    /// ingested, and the estimate picks the shorter encoding on steady counters and flat
+    /// gauges alike (either choice decodes exactly).
     static func encode(_ page: DensePage, rows: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        let previous = encode(page, rows: rows, predictor: 0, into: out)
-        let linear = encode(page, rows: rows, predictor: 1, into: out + maxEncodedBytes)
-        guard linear < previous else { return previous }
-        out.update(from: out + maxEncodedBytes, count: linear)
-        return linear
+        encode(page, rows: rows, predictor: cheaperPredictor(page, rows: rows), into: out)
     }
 
-    private static func encode(_ page: DensePage, rows: Int, predictor: UInt8, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    static func cheaperPredictor(_ page: DensePage, rows: Int) -> UInt8 {
+        var costPrevious = 0
+        var costLinear = 0
+        var seen = 0
+        var p1: UInt64 = 0
+        var p2: UInt64 = 0
+        @inline(__always) func cost(_ residual: UInt64) -> Int {
+            residual == 0 ? 1 : 14 + 64 - residual.leadingZeroBitCount - residual.trailingZeroBitCount
+        }
+        for row in 0..<rows where page.tags[row] != 0 {
+            let value = page.values[row]
+            if seen > 0 {
+                costPrevious += cost(value ^ predict(0, p1, p2, seen))
+                costLinear += cost(value ^ predict(1, p1, p2, seen))
+            }
+            p2 = p1
+            p1 = value
+            seen += 1
+        }
+        return costLinear < costPrevious ? 1 : 0
+    }
+
+    static func encode(_ page: DensePage, rows: Int, predictor: UInt8, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var absent: UInt64 = 0
         for row in 0..<rows where page.tags[row] == 0 { absent |= 1 << UInt64(row) }
         var at = writeUVarint(absent, to: out)

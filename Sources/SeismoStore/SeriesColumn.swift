@@ -7,7 +7,7 @@ final class PageContext {
 
     init(span: Int64) {
         self.span = Int(span)
-        scratch = .allocate(capacity: 2 * PageCodec.maxEncodedBytes)
+        scratch = .allocate(capacity: PageCodec.maxEncodedBytes)
     }
 
     deinit {

@@ -44,15 +44,23 @@ let awkwardBits: [UInt64] = [
             page.tags[r] = tags[r]
             page.values[r] = tags[r] == 0 ? 0 : values[r]
         }
-        let length = PageCodec.encode(page, rows: rows, into: out)
-        #expect(length <= PageCodec.maxEncodedBytes, sourceLocation: sourceLocation)
-        PageCodec.decode(UnsafeRawBufferPointer(start: out, count: length), rows: rows, into: back)
-        for r in 0..<rows {
-            #expect(back.tags[r] == tags[r], "row \(r) tag", sourceLocation: sourceLocation)
-            if tags[r] != 0 {
-                #expect(back.values[r] == values[r], "row \(r) value", sourceLocation: sourceLocation)
+        // Both predictors must round-trip, whichever the encoder's estimate picks.
+        var lengths: [Int] = []
+        for predictor in [UInt8(0), 1] {
+            back.clear()
+            let length = PageCodec.encode(page, rows: rows, predictor: predictor, into: out)
+            lengths.append(length)
+            #expect(length <= PageCodec.maxEncodedBytes, sourceLocation: sourceLocation)
+            PageCodec.decode(UnsafeRawBufferPointer(start: out, count: length), rows: rows, into: back)
+            for r in 0..<rows {
+                #expect(back.tags[r] == tags[r], "predictor \(predictor) row \(r) tag", sourceLocation: sourceLocation)
+                if tags[r] != 0 {
+                    #expect(back.values[r] == values[r], "predictor \(predictor) row \(r) value", sourceLocation: sourceLocation)
+                }
             }
         }
+        let length = PageCodec.encode(page, rows: rows, into: out)
+        #expect(lengths.contains(length), sourceLocation: sourceLocation)
         return length
     }
 
