@@ -74,12 +74,23 @@ struct BitReader {
         return readShort(count)
     }
 
+    /// Refills 32 bits at a time where the bytes allow (big-endian, matching the writer),
+    /// a byte at a time near the end: the byte loop was the hot spot of sealing a head.
     @inline(__always)
     private mutating func readShort(_ count: Int) -> UInt64 {
-        while available < count {
-            accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
-            next += 1
-            available += 8
+        if available < count {
+            if next + 4 <= bytes.count {
+                let word = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: next, as: UInt32.self))
+                accumulator = accumulator << 32 | UInt64(word)
+                next += 4
+                available += 32
+            } else {
+                while available < count {
+                    accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
+                    next += 1
+                    available += 8
+                }
+            }
         }
         available -= count
         return (accumulator >> UInt64(available)) & lowBits(count)

@@ -123,7 +123,9 @@ final class SeriesColumn {
         }
         guard let spill else { return }
         var done = false
-        forEachSpilledBlob(spill) { blob in
+        var blobs: [UnsafeMutableRawPointer] = []
+        defer { for b in blobs { b.deallocate() } }
+        forEachSpilledBlob(spill, buffers: &blobs) { blob in
             guard !done else { return }
             FrozenPages.forEachRecord(in: blob) { i, at in
                 guard i == index, !done else { return }
@@ -187,13 +189,16 @@ final class SeriesColumn {
         frozen.release()
     }
 
-    /// Calls `body` with the records of every spilled blob, newest first.
-    private func forEachSpilledBlob(_ file: SpillFile, _ body: (UnsafeRawBufferPointer) -> Void) {
+    /// Calls `body` with the records of every spilled blob, newest first. Each blob is
+    /// read into a buffer appended to `buffers`, which the caller deallocates: records
+    /// seen by `body` stay readable until then.
+    private func forEachSpilledBlob(_ file: SpillFile, buffers: inout [UnsafeMutableRawPointer],
+                                    _ body: (UnsafeRawBufferPointer) -> Void) {
         var offset = spillOffset
         var length = Int(spillLength)
         while length > 0 {
             let blob = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
-            defer { blob.deallocate() }
+            buffers.append(blob)
             file.read(at: offset, count: length, into: blob)
             body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes))
             offset = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
@@ -203,57 +208,55 @@ final class SeriesColumn {
 
     /// Calls `body(row, tag, valueBits)` for every present cell with a row in `rows`, in
     /// row order, wherever its page is (dense, frozen, spilled).
+    ///
+    /// Encoded pages are decoded where they lie: in the frozen store, or in the spilled
+    /// blobs, which are read once into buffers kept until the end. The seal calls this once
+    /// per series and segment, so it allocates a handful of buffers per call, not one per
+    /// page.
     func forEachCell(rows: Range<Int>, context: PageContext, spill: SpillFile?, _ body: (Int, UInt16, UInt64) -> Void) {
         guard !rows.isEmpty else { return }
         let firstPage = rows.lowerBound >> DensePage.shift
         let lastPage = (rows.upperBound - 1) >> DensePage.shift
-        var dense: [(index: Int, page: DensePage)] = thawed
-        if let c = current { dense.append((currentIndex, c)) }
-        dense = dense.filter { $0.index >= firstPage && $0.index <= lastPage }
-        // Encoded pages, copied out (spilled blobs are read into temporary buffers).
-        var encoded: [(index: Int, bytes: [UInt8])] = []
-        var seen = Set(dense.map(\.index))
-        let stored = frozen.records
-        frozen.forEachRecord { index, at in
-            if index >= firstPage && index <= lastPage && seen.insert(index).inserted {
-                encoded.append((index, Array(UnsafeRawBufferPointer(rebasing: stored[at.payload]))))
-            }
+        enum Source {
+            case dense(DensePage)
+            case encoded(UnsafeRawBufferPointer)
         }
-        if let spill, spillLength > 0 {
-            forEachSpilledBlob(spill) { blob in
-                FrozenPages.forEachRecord(in: blob) { index, at in
-                    if index >= firstPage && index <= lastPage && seen.insert(index).inserted {
-                        encoded.append((index, Array(UnsafeRawBufferPointer(rebasing: blob[at.payload]))))
-                    }
+        // The newest version of each page wins: dense, then frozen in memory, then the
+        // spilled blobs newest first. `taken` marks the pages already found.
+        var pages: [(index: Int, source: Source)] = []
+        var taken = [Bool](repeating: false, count: lastPage - firstPage + 1)
+        func take(_ index: Int, _ source: Source) {
+            guard index >= firstPage && index <= lastPage, !taken[index - firstPage] else { return }
+            taken[index - firstPage] = true
+            pages.append((index, source))
+        }
+        for t in thawed { take(t.index, .dense(t.page)) }
+        if let c = current { take(currentIndex, .dense(c)) }
+        let stored = frozen.records
+        frozen.forEachRecord { index, at in take(index, .encoded(UnsafeRawBufferPointer(rebasing: stored[at.payload]))) }
+        var blobs: [UnsafeMutableRawPointer] = []
+        defer { for b in blobs { b.deallocate() } }
+        if let spill {
+            forEachSpilledBlob(spill, buffers: &blobs) { records in
+                FrozenPages.forEachRecord(in: records) { index, at in
+                    take(index, .encoded(UnsafeRawBufferPointer(rebasing: records[at.payload])))
                 }
             }
         }
-        dense.sort { $0.index < $1.index }
-        encoded.sort { $0.index < $1.index }
-        // Merge the two page lists in page order (a page is in exactly one of them).
-        var d = 0
-        var e = 0
-        while d < dense.count || e < encoded.count {
-            let nextDense = d < dense.count ? dense[d].index : Int.max
-            let nextEncoded = e < encoded.count ? encoded[e].index : Int.max
-            if nextDense < nextEncoded {
-                let (index, page) = dense[d]
-                d += 1
-                let base = index * DensePage.rows
+        pages.sort { $0.index < $1.index }
+        for (index, source) in pages {
+            let base = index * DensePage.rows
+            switch source {
+            case .dense(let page):
                 let lo = Swift.max(rows.lowerBound, base) - base
                 let hi = Swift.min(rows.upperBound, base + context.rows(ofPage: index)) - base
                 for slot in lo..<hi where page.tags[slot] != 0 {
                     body(base + slot, page.tags[slot], page.values[slot])
                 }
-            } else {
-                let (index, bytes) = encoded[e]
-                e += 1
-                let base = index * DensePage.rows
-                bytes.withUnsafeBytes { raw in
-                    PageCodec.forEachCell(raw, rows: context.rows(ofPage: index)) { slot, tag, value in
-                        let row = base + slot
-                        if rows.contains(row) { body(row, tag, value) }
-                    }
+            case .encoded(let bytes):
+                PageCodec.forEachCell(bytes, rows: context.rows(ofPage: index)) { slot, tag, value in
+                    let row = base + slot
+                    if rows.contains(row) { body(row, tag, value) }
                 }
             }
         }
