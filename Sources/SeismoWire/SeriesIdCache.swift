@@ -16,8 +16,15 @@ import Darwin
 /// labels passed every rule; the ids of a store are permanent, so an entry never goes
 /// stale as long as the decoder serves that one store.
 ///
+/// A sender repeats its series in the same order request after request, so each entry
+/// also remembers which entry followed it last time (`next`): the lookup first compares
+/// the entry that followed the previous hit, and only hashes and probes when that guess
+/// is wrong. A right guess costs one comparison with an entry that, for a stable order,
+/// lies just after the previous one in memory; hashing and a slot-table miss per series
+/// were ~5 % of the server's CPU at saturation.
+///
 /// Memory is what each cached series costs the server, so an entry is only its raw
-/// bytes, a 4-byte id, a 4-byte length and an 8-byte slot (at most two slots per entry).
+/// bytes, a 12-byte header and an 8-byte slot (at most two slots per entry).
 /// It is bounded twice: at most `maxEntries` entries and `maxBytes` bytes. When either
 /// would be exceeded the cache is emptied (keeping its buffers) and refills from the
 /// series that follow: emptying costs nothing per hit, unlike LRU bookkeeping, and a
@@ -25,8 +32,9 @@ import Darwin
 ///
 /// Not thread-safe: owned by one decoder, which is owned by one thread.
 struct SeriesIdCache {
-    /// Entry layout in `arena`: id (UInt32), raw length (UInt32), then the raw bytes.
-    static let entryHeader = 8
+    /// Entry layout in `arena`: id (UInt32), raw length (UInt32), next (UInt32: offset + 1
+    /// of the entry looked up after this one last time, 0 = none), then the raw bytes.
+    static let entryHeader = 12
 
     let maxEntries: Int
     let maxBytes: Int
@@ -39,6 +47,11 @@ struct SeriesIdCache {
     private(set) var count = 0
     /// Times the cache was emptied because it was full.
     private(set) var resets = 0
+    /// Offset + 1 of the entry the last lookup found (0 = none; the next lookup then
+    /// guesses `firstOfRequest`).
+    private var previous: UInt32 = 0
+    /// Offset + 1 of the entry the first lookup of the last request found.
+    private var firstOfRequest: UInt32 = 0
 
     init(maxEntries: Int = 65_536, maxBytes: Int = 8 << 20) {
         self.maxEntries = max(maxEntries, 0)
@@ -94,10 +107,69 @@ struct SeriesIdCache {
         return h
     }
 
-    /// The id learnt for these raw label bytes, or nil.
+    /// Marks the start of a request: its first series is guessed to be the previous
+    /// request's first.
+    mutating func beginRequest() {
+        previous = 0
+    }
+
+    /// The id learnt for these raw label bytes, or nil. `hash` is computed only when the
+    /// guess from the sequence is wrong (then it is returned for a later `insert`).
     @inline(__always)
-    func id(raw: UnsafePointer<UInt8>, _ rawLength: Int, hash: UInt64) -> UInt32? {
+    mutating func id(raw: UnsafePointer<UInt8>, _ rawLength: Int, hash: inout UInt64?) -> UInt32? {
         guard count > 0 else { return nil }
+        let guess = previous == 0 ? firstOfRequest : next(of: previous)
+        if guess != 0, let id = entryId(guess, raw: raw, rawLength) {
+            follow(guess)
+            return id
+        }
+        let h = hash ?? Self.hash(raw, rawLength)
+        hash = h
+        guard let found = find(raw: raw, rawLength, hash: h) else {
+            previous = 0
+            return nil
+        }
+        // The sequence changed here: remember the new successor.
+        if previous != 0 { setNext(of: previous, to: found) }
+        follow(found)
+        return arena.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: Int(found) - 1, as: UInt32.self) }
+    }
+
+    /// As above, for a caller that has the hash (no sequence guess, no bookkeeping).
+    func id(raw: UnsafePointer<UInt8>, _ rawLength: Int, hash: UInt64) -> UInt32? {
+        guard count > 0, let found = find(raw: raw, rawLength, hash: hash) else { return nil }
+        return arena.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: Int(found) - 1, as: UInt32.self) }
+    }
+
+    @inline(__always)
+    private mutating func follow(_ entry: UInt32) {
+        if previous == 0 { firstOfRequest = entry }
+        previous = entry
+    }
+
+    /// The id of entry `entry` (offset + 1) if it holds exactly these bytes.
+    @inline(__always)
+    private func entryId(_ entry: UInt32, raw: UnsafePointer<UInt8>, _ rawLength: Int) -> UInt32? {
+        arena.withUnsafeBytes { bytes -> UInt32? in
+            let e = bytes.baseAddress! + Int(entry) - 1
+            guard Int(e.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == rawLength,
+                  memcmp(e + Self.entryHeader, raw, rawLength) == 0 else { return nil }
+            return e.loadUnaligned(as: UInt32.self)
+        }
+    }
+
+    @inline(__always)
+    private func next(of entry: UInt32) -> UInt32 {
+        arena.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: Int(entry) - 1 + 8, as: UInt32.self) }
+    }
+
+    private mutating func setNext(of entry: UInt32, to successor: UInt32) {
+        arena.withUnsafeMutableBytes { $0.storeBytes(of: successor, toByteOffset: Int(entry) - 1 + 8, as: UInt32.self) }
+    }
+
+    /// The entry (offset + 1) holding these bytes, by hash.
+    @inline(__always)
+    private func find(raw: UnsafePointer<UInt8>, _ rawLength: Int, hash: UInt64) -> UInt32? {
         let tag = hash >> 32
         return arena.withUnsafeBytes { bytes -> UInt32? in
             slots.withUnsafeBufferPointer { table -> UInt32? in
@@ -109,7 +181,7 @@ struct SeriesIdCache {
                         let entry = bytes.baseAddress! + Int(slot & 0xFFFF_FFFF) - 1
                         if Int(entry.loadUnaligned(fromByteOffset: 4, as: UInt32.self)) == rawLength,
                            memcmp(entry + Self.entryHeader, raw, rawLength) == 0 {
-                            return entry.loadUnaligned(as: UInt32.self)
+                            return UInt32(truncatingIfNeeded: slot & 0xFFFF_FFFF)
                         }
                     }
                     i = (i + 1) & mask
@@ -130,6 +202,7 @@ struct SeriesIdCache {
         let offset = arena.count
         withUnsafeBytes(of: id) { arena.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(rawLength)) { arena.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(0)) { arena.append(contentsOf: $0) }
         arena.append(contentsOf: UnsafeBufferPointer(start: raw, count: rawLength))
         place((hash >> 32) << 32 | UInt64(offset + 1), hash: hash)
         count += 1
@@ -141,6 +214,8 @@ struct SeriesIdCache {
         arena.removeAll(keepingCapacity: true)
         for i in slots.indices { slots[i] = 0 }
         count = 0
+        previous = 0
+        firstOfRequest = 0
     }
 
     private mutating func place(_ slot: UInt64, hash: UInt64) {

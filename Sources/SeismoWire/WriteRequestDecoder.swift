@@ -111,6 +111,7 @@ public final class WriteRequestDecoder {
         // would cost a runtime exclusivity check (and a retain) on every series.
         var cache = SeriesIdCache(maxEntries: 0, maxBytes: 0)
         swap(&cache, &self.cache)
+        cache.beginRequest()
         defer { swap(&cache, &self.cache) }
         let seriesCount: Int
         do {
@@ -236,8 +237,8 @@ public final class WriteRequestDecoder {
         let keyStart = batch.labelBytes.count
         let cacheable = labelsStart != nil && labelsContiguous
         let rawLength = labels.end - labels.start
-        let hash = cacheable ? SeriesIdCache.hash(labels.start, rawLength) : 0
-        let hint = cacheable ? cache.id(raw: labels.start, rawLength, hash: hash) : nil
+        var hash: UInt64?
+        let hint = cacheable ? cache.id(raw: labels.start, rawLength, hash: &hash) : nil
         if hint == nil {
             if let reason = try appendKey(labels, origin: origin, to: &batch.labelBytes) {
                 batch.labelBytes.removeSubrange(keyStart...)
@@ -258,7 +259,8 @@ public final class WriteRequestDecoder {
             return
         }
         if hint == nil && cacheable && cache.maxEntries > 0 {
-            missed.append((Int32(truncatingIfNeeded: missedLabels.count), Int32(truncatingIfNeeded: rawLength), hash,
+            missed.append((Int32(truncatingIfNeeded: missedLabels.count), Int32(truncatingIfNeeded: rawLength),
+                           hash ?? SeriesIdCache.hash(labels.start, rawLength),
                            Int32(truncatingIfNeeded: batch.series.count)))
             missedLabels.append(contentsOf: UnsafeBufferPointer(start: labels.start, count: rawLength))
         }

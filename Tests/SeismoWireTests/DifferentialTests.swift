@@ -550,6 +550,35 @@ struct SeriesIdCacheTests {
         #expect(a.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, 3, hash: 7) } == nil)
     }
 
+    @Test("a repeated order is followed without hashing; any other order still finds every entry")
+    func sequenceGuess() {
+        var cache = SeriesIdCache(maxEntries: 16, maxBytes: 1 << 16)
+        let keys = ["alpha", "bravo", "charlie", "delta"].map { Array($0.utf8) }
+        for (i, k) in keys.enumerated() {
+            k.withUnsafeBufferPointer { cache.insert(raw: $0.baseAddress!, k.count, hash: SeriesIdCache.hash($0.baseAddress!, k.count), id: UInt32(i)) }
+        }
+        func lookup(_ order: [Int]) -> (ids: [UInt32?], hashed: Int) {
+            cache.beginRequest()
+            var hashed = 0
+            let ids = order.map { i -> UInt32? in
+                var hash: UInt64?
+                let id = keys[i].withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, keys[i].count, hash: &hash) }
+                if hash != nil { hashed += 1 }
+                return id
+            }
+            return (ids, hashed)
+        }
+        #expect(lookup([0, 1, 2, 3]) == ([0, 1, 2, 3], 4))  // first sight of the order: all hashed
+        #expect(lookup([0, 1, 2, 3]) == ([0, 1, 2, 3], 0))  // followed
+        #expect(lookup([2, 0, 3, 1]).ids == [2, 0, 3, 1])   // another order: still right
+        #expect(lookup([2, 0, 3, 1]) == ([2, 0, 3, 1], 0))  // and learnt
+        let unknown = Array("echo".utf8)
+        var hash: UInt64?
+        cache.beginRequest()
+        #expect(unknown.withUnsafeBufferPointer { cache.id(raw: $0.baseAddress!, 4, hash: &hash) } == nil)
+        #expect(hash == SeriesIdCache.hash(unknown, 4))
+    }
+
     @Test("entries survive the slot table growing (rehashed from their bytes)")
     func growth() {
         var cache = SeriesIdCache(maxEntries: 10_000, maxBytes: 1 << 20)
