@@ -198,9 +198,10 @@ public final class Store: @unchecked Sendable {
         swap(&wal, &pendingWAL)
         let walMark = wal.count
         let recordStart = RecordLog.begin(&wal)
-        wal.append(WriteAheadLog.sampleRecord)
+        wal.append(WALSamples.deltaRecord)
         let entriesStart = wal.count
-        wal.append(contentsOf: repeatElement(0, count: batch.sampleCount * WALSampleEntry.maxBytes))
+        wal.append(contentsOf: repeatElement(0, count: batch.sampleCount * WALSamples.DeltaWriter.maxBytes))
+        var walWriter = WALSamples.DeltaWriter()
         var entriesEnd = entriesStart
         var maxSecond = Int64.min
         let head = self.head
@@ -245,7 +246,7 @@ public final class Store: @unchecked Sendable {
                                 }
                                 id = sid
                                 if head.put(series: sid, timestampMs: ts, valueBits: values[i]) { result.collisions += 1 }
-                                entriesEnd += WALSampleEntry.write(id: sid, timestampMs: ts, valueBits: values[i], at: walBase + entriesEnd)
+                                entriesEnd += walWriter.write(id: sid, timestampMs: ts, valueBits: values[i], at: walBase + entriesEnd)
                                 result.stored += 1
                                 let second = floorDiv(ts, 1000)
                                 if second > maxSecond { maxSecond = second }

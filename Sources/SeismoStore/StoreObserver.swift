@@ -19,8 +19,8 @@ public struct DurableSamples: Sendable {
         self.walBytes = walBytes
     }
 
-    /// Upper bound of the number of samples (each takes at least 17 WAL bytes).
-    public var approximateCount: Int { walBytes.count / 17 }
+    /// Upper bound of the number of samples (each takes at least 10 WAL bytes).
+    public var approximateCount: Int { walBytes.count / WALSamples.minimumEntryBytes }
 
     /// Calls `body(seriesId, timestampMs, valueBits)` for each sample.
     public func forEach(_ body: (UInt32, Int64, UInt64) -> Void) {
@@ -32,12 +32,7 @@ public struct DurableSamples: Sendable {
                 let length = Int(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
                 let end = offset + RecordLog.headerSize + length
                 guard end <= raw.count else { return }
-                var r = PayloadReader(UnsafeRawBufferPointer(rebasing: raw[(offset + RecordLog.headerSize)..<end]))
-                guard r.u8() == WriteAheadLog.sampleRecord else { return }
-                while !r.isAtEnd {
-                    guard let id = r.uvarint(), let ts = r.u64(), let bits = r.u64() else { return }
-                    body(UInt32(truncatingIfNeeded: id), Int64(bitPattern: ts), bits)
-                }
+                WALSamples.forEach(UnsafeRawBufferPointer(rebasing: raw[(offset + RecordLog.headerSize)..<end]), body)
                 offset = end
             }
         }

@@ -82,28 +82,19 @@ extension WriteAheadLog {
 
     private static func emit(_ payload: UnsafeRawBufferPointer, count: Int, into result: inout FileParse,
                              _ sample: (UInt32, Int64, UInt64) -> Void) {
-        var r = PayloadReader(payload)
-        _ = r.u8()
-        for _ in 0..<count {
-            // Validated by sampleCount; the force-unwraps cannot fail.
-            let id = r.uvarint()!, t = Int64(bitPattern: r.u64()!), bits = r.u64()!
-            result.maxSecond = max(result.maxSecond, floorDiv(t, 1000))
-            sample(UInt32(id), t, bits)
+        var maxSecond = result.maxSecond
+        WALSamples.forEach(payload) { id, t, bits in
+            maxSecond = max(maxSecond, floorDiv(t, 1000))
+            sample(id, t, bits)
         }
+        result.maxSecond = maxSecond
         result.samples += count
     }
 
-    /// Number of samples in a sample-record payload, or nil if it is not one: wrong type
-    /// byte, a truncated sample, or a series id that does not fit 32 bits.
+    /// Number of samples in a sample-record payload, or nil if it is not one: unknown
+    /// type byte, a truncated sample, or a series id that does not fit 32 bits.
     static func sampleCount(_ payload: UnsafeRawBufferPointer) -> Int? {
-        var r = PayloadReader(payload)
-        guard r.u8() == sampleRecord else { return nil }
-        var n = 0
-        while !r.isAtEnd {
-            guard let id = r.uvarint(), id <= UInt64(UInt32.max), r.u64() != nil, r.u64() != nil else { return nil }
-            n += 1
-        }
-        return n
+        WALSamples.count(payload)
     }
 
     /// Zeros to the end: space a filesystem allocated for an append that never landed.

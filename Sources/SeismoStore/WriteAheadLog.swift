@@ -5,16 +5,16 @@ import SeismoModel
 
 /// The write-ahead log: numbered files of `RecordLog` records in `DIR/wal/`.
 ///
-/// Sample record payload:
-///
-///     0x01 { uvarint(series_id) i64le(timestamp_ms) u64le(value_bits) } …  (to the end of the payload)
+/// Sample record payloads: see `WALSamples` (0x02, delta-coded ids and timestamps, is
+/// written; 0x01 from older versions is still read).
 ///
 /// A request is acknowledged only after the record holding its samples is fsynced.
 /// Files are never rewritten; a file is deleted once every sample in it lies below
 /// the sealed watermark (it is then fully contained in Parquet segments).
 /// Not thread-safe: the store serialises access.
 final class WriteAheadLog {
-    static let sampleRecord: UInt8 = 1
+    /// The plain sample record type (still replayed; `WALSamples.deltaRecord` is written).
+    static let sampleRecord: UInt8 = WALSamples.plainRecord
 
     struct FileInfo {
         let index: Int
