@@ -47,7 +47,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
 
     // Owned by the watch thread.
     private var rules: CompiledRules
-    private var series: [WatchedSeries?] = []
+    private var series: [WatchedSeries] = []
     private var groups: [WatchGroup] = []
     private var groupIndex: [[UInt8]: Int] = [:]
     private var scoreBatch = WriteBatch()
@@ -199,35 +199,34 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         // The series table is moved into a local for the walk (and back after it), so
         // each sample updates its detector in place: no class-property access and no
         // copy-on-write check of the table per sample.
-        var table: [WatchedSeries?] = []
+        var table: [WatchedSeries] = []
         swap(&table, &series)
+        let parameters = rules.parameters
         batch.forEach { id, timestampMs, bits in
             let index = Int(id)
-            if index >= table.count { table.append(contentsOf: repeatElement(nil, count: index - table.count + 1)) }
-            if table[index] == nil { table[index] = classify(id) }
-            guard !table[index]!.watches.isEmpty else { return }
+            if index >= table.count {
+                table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
+            }
+            if !table[index].isClassified { table[index] = classify(id) }
+            guard table[index].isWatched else { return }
             let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
             // Detectors need time order; a late or repeated second is left to the store.
-            guard second > table[index]!.lastSecond else { return }
-            table[index]!.lastSecond = second
+            guard second > table[index].lastSecond else { return }
+            table[index].lastSecond = second
             let value = Double(bitPattern: bits)
             guard bits != staleMarkerBits, value.isFinite else { return }
             scored += 1
-            for w in table[index]!.watches.indices {
-                guard let s = table[index]!.watches[w].detector.update(second: second, value: value) else { continue }
-                let g = groups[table[index]!.watches[w].group]
-                if second > g.second {
-                    if g.dirty { flush(g) }
-                    g.second = second
-                    g.topScore = -1
-                }
-                g.score = g.scorer.update(member: table[index]!.watches[w].member, second: second, score: s)
-                if s > g.topScore {
-                    g.topScore = s
-                    g.topSeries = id
-                    g.topValue = value
-                }
-                g.dirty = true
+            let inlineGroup = table[index].inlineGroup
+            if inlineGroup >= 0, let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
+                record(s, group: Int(inlineGroup), member: Int(table[index].inlineMember), second: second,
+                       series: id, value: value)
+            }
+            guard !table[index].others.isEmpty else { return }
+            for w in table[index].others.indices {
+                guard let s = table[index].others[w].detector.update(second: second, value: value, parameters: parameters)
+                else { continue }
+                record(s, group: Int(table[index].others[w].group), member: Int(table[index].others[w].member),
+                       second: second, series: id, value: value)
             }
         }
         swap(&table, &series)
@@ -239,12 +238,33 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         if scored > 0 { metrics.nanosPerSample.record(Double(elapsed) / Double(scored)) }
     }
 
+    /// Files one detector score into its group.
+    @inline(__always)
+    private func record(_ s: Double, group: Int, member: Int, second: Int64, series id: UInt32, value: Double) {
+        // The groups array keeps every group alive for the whole walk: no reference
+        // count traffic per sample.
+        unowned(unsafe) let g = groups[group]
+        if second > g.second {
+            if g.dirty { flush(g) }
+            g.second = second
+            g.topScore = -1
+        }
+        g.score = g.scorer.update(member: member, second: second, score: s)
+        if s > g.topScore {
+            g.topScore = s
+            g.topSeries = id
+            g.topValue = value
+        }
+        g.dirty = true
+    }
+
     /// Decides once which rules watch a series; score series are never watched.
     private func classify(_ id: UInt32) -> WatchedSeries {
         let labels = store.labels(ofSeries: id)
         let name = labels.first { $0.name == "__name__" }?.value ?? ""
-        if name.hasPrefix("seismo:") { return WatchedSeries(watches: []) }
-        var watches: [WatchedSeries.Watch] = []
+        var watched = WatchedSeries(inline: BaselineState(isCounter: false), inlineGroup: WatchedSeries.noInline)
+        if name.hasPrefix("seismo:") { return watched }
+        var counter: Bool?
         for (r, rule) in rules.set.rules.enumerated() where rules.watches(labels, rule: r) {
             let groupLabels = rules.groupLabels(labels, rule: r)
             let key = LabelKey.encode([(name: "rule", value: "\(r)")] + groupLabels)
@@ -258,14 +278,22 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 metrics.groups.record(groups.count)
             }
             let member = groups[g].scorer.addMember()
-            let detector = SeriesDetector(kind: rule.detector, isCounter: isCounter(name))
-            watches.append(.init(rule: r, group: g, member: member, detector: detector))
+            let isCounter = counter ?? self.isCounter(name)
+            counter = isCounter
+            if rule.detector == .baseline && !watched.isWatched {
+                watched.inline = BaselineState(isCounter: isCounter)
+                watched.inlineGroup = Int32(g)
+                watched.inlineMember = Int32(member)
+            } else {
+                watched.others.append(.init(group: Int32(g), member: Int32(member),
+                                            detector: DetectorState(kind: rule.detector, isCounter: isCounter)))
+            }
         }
-        if !watches.isEmpty {
+        if watched.isWatched {
             watchedCount += 1
             metrics.watchedSeries.record(watchedCount)
         }
-        return WatchedSeries(watches: watches)
+        return watched
     }
 
     private func isCounter(_ name: String) -> Bool {

@@ -5,15 +5,35 @@ import SeismoStore
 
 /// What the pipeline knows about one stored series: which rules watch it, with one
 /// detector per watching rule. Decided once, the first time the series is seen.
+///
+/// Laid out for the common case, one baseline rule watching the series (the built-in
+/// rule): that watch's detector lives inline, so a series costs 80 bytes in the table
+/// and no allocation of its own. Further watches, and an adaptive first watch, go to
+/// `others` (an empty array allocates nothing). The inline watch is always the first
+/// rule's, so watches are still scored in rule order.
 struct WatchedSeries {
+    /// A watch that does not fit inline.
     struct Watch {
-        var rule: Int
-        var group: Int
-        var member: Int
-        var detector: SeriesDetector
+        var group: Int32
+        var member: Int32
+        var detector: DetectorState
     }
-    var watches: [Watch]
+
+    /// Last second seen, finite or not (a detector remembers only finite ones).
     var lastSecond: Int64 = .min
+    var others: [Watch] = []
+    /// Detector of the inline watch, when `inlineGroup >= 0`.
+    var inline: BaselineState
+    /// Group of the inline watch; `noInline` when there is none, `unclassified`
+    /// before the series is classified. Sits in `inline`'s tail padding.
+    var inlineGroup: Int32
+    var inlineMember: Int32 = 0
+
+    static let noInline: Int32 = -1
+    static let unclassified = WatchedSeries(inline: BaselineState(isCounter: false), inlineGroup: -2)
+
+    var isClassified: Bool { inlineGroup != -2 }
+    var isWatched: Bool { inlineGroup >= 0 || !others.isEmpty }
 }
 
 /// One alert group of one rule (the series sharing the rule's `group_by` label values).
@@ -59,6 +79,9 @@ final class WatchGroup {
 struct CompiledRules {
     let set: RuleSet
     let filters: [RuleSeriesFilter]
+    /// Every rule runs its detector with the default parameters; packed once here
+    /// and passed into each update.
+    let parameters = PackedParameters.default
 
     init(_ set: RuleSet) throws {
         self.set = set

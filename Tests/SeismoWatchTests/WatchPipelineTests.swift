@@ -33,6 +33,11 @@ final class WatchPipelineTests: XCTestCase {
         pipeline.start()
     }
 
+    /// A series watched by one baseline rule costs its table entry and nothing else.
+    func testWatchedSeriesEntryIs80Bytes() {
+        XCTAssertLessThanOrEqual(MemoryLayout<WatchedSeries>.stride, 80)
+    }
+
     override func tearDown() {
         pipeline?.stop()
         store?.close()
