@@ -196,18 +196,20 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private func score(_ batch: DurableSamples) {
         let started = DispatchTime.now().uptimeNanoseconds
         var scored = 0
-        // The series table is moved into a local for the walk (and back after it), so
-        // each sample updates its detector in place: no class-property access and no
-        // copy-on-write check of the table per sample.
+        // The series and group tables are moved into locals for the walk (and back
+        // after it), so each sample updates its detector and its group in place: no
+        // class-property access, no copy-on-write copy and no reference counting per sample.
         var table: [WatchedSeries] = []
         swap(&table, &series)
+        var groupTable: [WatchGroup] = []
+        swap(&groupTable, &groups)
         let parameters = rules.parameters
         batch.forEach { id, timestampMs, bits in
             let index = Int(id)
             if index >= table.count {
                 table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
             }
-            if !table[index].isClassified { table[index] = classify(id) }
+            if !table[index].isClassified { table[index] = classify(id, groups: &groupTable) }
             guard table[index].isWatched else { return }
             let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
             // Detectors need time order; a late or repeated second is left to the store.
@@ -218,19 +220,20 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             scored += 1
             let inlineGroup = table[index].inlineGroup
             if inlineGroup >= 0, let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
-                record(s, group: Int(inlineGroup), member: Int(table[index].inlineMember), second: second,
-                       series: id, value: value)
+                record(s, into: &groupTable[Int(inlineGroup)], member: Int(table[index].inlineMember),
+                       second: second, series: id, value: value)
             }
             guard !table[index].others.isEmpty else { return }
             for w in table[index].others.indices {
                 guard let s = table[index].others[w].detector.update(second: second, value: value, parameters: parameters)
                 else { continue }
-                record(s, group: Int(table[index].others[w].group), member: Int(table[index].others[w].member),
-                       second: second, series: id, value: value)
+                record(s, into: &groupTable[Int(table[index].others[w].group)],
+                       member: Int(table[index].others[w].member), second: second, series: id, value: value)
             }
         }
         swap(&table, &series)
-        for g in groups where g.dirty { flush(g) }
+        for g in groupTable.indices where groupTable[g].dirty { flush(&groupTable[g]) }
+        swap(&groupTable, &groups)
         storeScores()
         metrics.samplesScored.increment(by: scored)
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
@@ -240,12 +243,10 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
 
     /// Files one detector score into its group.
     @inline(__always)
-    private func record(_ s: Double, group: Int, member: Int, second: Int64, series id: UInt32, value: Double) {
-        // The groups array keeps every group alive for the whole walk: no reference
-        // count traffic per sample.
-        unowned(unsafe) let g = groups[group]
+    private func record(_ s: Double, into g: inout WatchGroup, member: Int, second: Int64, series id: UInt32,
+                        value: Double) {
         if second > g.second {
-            if g.dirty { flush(g) }
+            if g.dirty { flush(&g) }
             g.second = second
             g.topScore = -1
         }
@@ -259,7 +260,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     }
 
     /// Decides once which rules watch a series; score series are never watched.
-    private func classify(_ id: UInt32) -> WatchedSeries {
+    private func classify(_ id: UInt32, groups: inout [WatchGroup]) -> WatchedSeries {
         let labels = store.labels(ofSeries: id)
         let name = labels.first { $0.name == "__name__" }?.value ?? ""
         var watched = WatchedSeries(inline: BaselineState(isCounter: false), inlineGroup: WatchedSeries.noInline)
@@ -308,7 +309,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         return CounterRule.isCounter(metricName: name, metadataType: type)
     }
 
-    private func flush(_ g: WatchGroup) {
+    private func flush(_ g: inout WatchGroup) {
         g.dirty = false
         if options.storeScores {
             scoreBatch.series.append(BatchSeries(

@@ -37,7 +37,9 @@ struct WatchedSeries {
 }
 
 /// One alert group of one rule (the series sharing the rule's `group_by` label values).
-final class WatchGroup {
+/// A value in the pipeline's group table, updated in place: as a class, every score
+/// filed into it cost a retain and a release of the group.
+struct WatchGroup {
     let rule: Int
     let labels: [(name: String, value: String)]
     /// Members are numbered in the order they join; the scorer keys on that number.
@@ -61,7 +63,7 @@ final class WatchGroup {
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
     }
 
-    func topLabels(_ store: Store) -> [(name: String, value: String)] {
+    mutating func topLabels(_ store: Store) -> [(name: String, value: String)] {
         if let cachedTop, cachedTop.id == topSeries { return cachedTop.labels }
         let labels = store.labels(ofSeries: topSeries)
         cachedTop = (topSeries, labels)
