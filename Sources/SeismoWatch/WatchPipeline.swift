@@ -151,20 +151,24 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 queueLock.broadcast()
                 if !queueLock.wait(until: Date().addingTimeInterval(1)) { break }
             }
-            let batches = queue
+            // Newest first, so that popping scores them oldest first and releases each
+            // batch's WAL bytes as soon as it is scored: a backlog frees memory as it
+            // drains instead of all at once after the last batch.
+            var batches = Array(queue.reversed())
             queue.removeAll()
             queuedSamples = 0
             let newRules = pendingRules
             pendingRules = nil
             let stop = stopping
-            idle = batches.isEmpty
+            let drained = batches.isEmpty
+            idle = drained
             metrics.queueLength.record(0)
             queueLock.unlock()
 
             if let newRules { apply(newRules) }
-            for batch in batches { score(batch) }
+            while let batch = batches.popLast() { score(batch) }
             sendDue()
-            if stop && batches.isEmpty { break }
+            if stop && drained { break }
         }
         queueLock.lock()
         idle = true
