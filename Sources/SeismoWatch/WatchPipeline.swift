@@ -48,6 +48,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     // Owned by the watch thread.
     private var rules: CompiledRules
     private var series: [WatchedSeries] = []
+    /// Watch lists of the series not watched by exactly one baseline rule (rare).
+    private var watchLists: [[WatchedSeries.Watch]] = []
     private var groups: [WatchGroup] = []
     private var groupIndex: [[UInt8]: Int] = [:]
     private var scoreBatch = WriteBatch()
@@ -186,6 +188,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             return
         }
         series.removeAll()
+        watchLists.removeAll()
         watchedCount = 0
         groups.removeAll()
         groupIndex.removeAll()
@@ -207,13 +210,15 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         swap(&table, &series)
         var groupTable: [WatchGroup] = []
         swap(&groupTable, &groups)
+        var lists: [[WatchedSeries.Watch]] = []
+        swap(&lists, &watchLists)
         let parameters = rules.parameters
         batch.forEach { id, timestampMs, bits in
             let index = Int(id)
             if index >= table.count {
                 table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
             }
-            if !table[index].isClassified { table[index] = classify(id, groups: &groupTable) }
+            if !table[index].isClassified { table[index] = classify(id, groups: &groupTable, lists: &lists) }
             guard table[index].isWatched else { return }
             let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
             // Detectors need time order; a late or repeated second is left to the store.
@@ -222,22 +227,26 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             let value = Double(bitPattern: bits)
             guard bits != staleMarkerBits, value.isFinite else { return }
             scored += 1
-            let inlineGroup = table[index].inlineGroup
-            if inlineGroup >= 0, let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
-                record(s, into: &groupTable[Int(inlineGroup)], member: Int(table[index].inlineMember),
-                       second: second, series: id, value: value)
+            let group = table[index].group
+            if group >= 0 {
+                if let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
+                    record(s, into: &groupTable[Int(group)], member: Int(table[index].index), second: second,
+                           series: id, value: value)
+                }
+                return
             }
-            guard !table[index].others.isEmpty else { return }
-            for w in table[index].others.indices {
-                guard let s = table[index].others[w].detector.update(second: second, value: value, parameters: parameters)
+            let list = Int(table[index].index)
+            for w in lists[list].indices {
+                guard let s = lists[list][w].detector.update(second: second, value: value, parameters: parameters)
                 else { continue }
-                record(s, into: &groupTable[Int(table[index].others[w].group)],
-                       member: Int(table[index].others[w].member), second: second, series: id, value: value)
+                record(s, into: &groupTable[Int(lists[list][w].group)], member: Int(lists[list][w].member),
+                       second: second, series: id, value: value)
             }
         }
         swap(&table, &series)
         for g in groupTable.indices where groupTable[g].dirty { flush(&groupTable[g]) }
         swap(&groupTable, &groups)
+        swap(&lists, &watchLists)
         storeScores()
         metrics.samplesScored.increment(by: scored)
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
@@ -264,11 +273,12 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     }
 
     /// Decides once which rules watch a series; score series are never watched.
-    private func classify(_ id: UInt32, groups: inout [WatchGroup]) -> WatchedSeries {
+    private func classify(_ id: UInt32, groups: inout [WatchGroup], lists: inout [[WatchedSeries.Watch]]) -> WatchedSeries {
         let labels = store.labels(ofSeries: id)
         let name = labels.first { $0.name == "__name__" }?.value ?? ""
-        var watched = WatchedSeries(inline: BaselineState(isCounter: false), inlineGroup: WatchedSeries.noInline)
-        if name.hasPrefix("seismo:") { return watched }
+        let unwatched = WatchedSeries(inline: BaselineState(isCounter: false), group: WatchedSeries.unwatched)
+        if name.hasPrefix("seismo:") { return unwatched }
+        var watches: [WatchedSeries.Watch] = []
         var counter: Bool?
         for (r, rule) in rules.set.rules.enumerated() where rules.watches(labels, rule: r) {
             let groupLabels = rules.groupLabels(labels, rule: r)
@@ -285,20 +295,18 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             let member = groups[g].scorer.addMember()
             let isCounter = counter ?? self.isCounter(name)
             counter = isCounter
-            if rule.detector == .baseline && !watched.isWatched {
-                watched.inline = BaselineState(isCounter: isCounter)
-                watched.inlineGroup = Int32(g)
-                watched.inlineMember = Int32(member)
-            } else {
-                watched.others.append(.init(group: Int32(g), member: Int32(member),
-                                            detector: DetectorState(kind: rule.detector, isCounter: isCounter)))
-            }
+            watches.append(.init(group: Int32(g), member: Int32(member),
+                                 detector: DetectorState(kind: rule.detector, isCounter: isCounter)))
         }
-        if watched.isWatched {
-            watchedCount += 1
-            metrics.watchedSeries.record(watchedCount)
+        if watches.isEmpty { return unwatched }
+        watchedCount += 1
+        metrics.watchedSeries.record(watchedCount)
+        if watches.count == 1, case .baseline(let state) = watches[0].detector {
+            return WatchedSeries(inline: state, group: watches[0].group, index: watches[0].member)
         }
-        return watched
+        lists.append(watches)
+        return WatchedSeries(inline: BaselineState(isCounter: false), group: WatchedSeries.listed,
+                             index: Int32(lists.count - 1))
     }
 
     private func isCounter(_ name: String) -> Bool {

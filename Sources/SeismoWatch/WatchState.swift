@@ -7,12 +7,11 @@ import SeismoStore
 /// detector per watching rule. Decided once, the first time the series is seen.
 ///
 /// Laid out for the common case, one baseline rule watching the series (the built-in
-/// rule): that watch's detector lives inline, so a series costs 80 bytes in the table
-/// and no allocation of its own. Further watches, and an adaptive first watch, go to
-/// `others` (an empty array allocates nothing). The inline watch is always the first
-/// rule's, so watches are still scored in rule order.
+/// rule): that watch's detector lives inline, so a series costs 72 bytes in the table
+/// and no allocation of its own. A series with any other set of watches keeps them,
+/// in rule order, in the pipeline's table of watch lists, at `index`.
 struct WatchedSeries {
-    /// A watch that does not fit inline.
+    /// A watch kept in a watch list.
     struct Watch {
         var group: Int32
         var member: Int32
@@ -21,19 +20,25 @@ struct WatchedSeries {
 
     /// Last second seen, finite or not (a detector remembers only finite ones).
     var lastSecond: Int64 = .min
-    var others: [Watch] = []
-    /// Detector of the inline watch, when `inlineGroup >= 0`.
+    /// Detector of the inline watch, when `group >= 0`.
     var inline: BaselineState
-    /// Group of the inline watch; `noInline` when there is none, `unclassified`
-    /// before the series is classified. Sits in `inline`'s tail padding.
-    var inlineGroup: Int32
-    var inlineMember: Int32 = 0
+    /// The inline watch's group when `>= 0`, else `listed`, `unwatched` or `unclassified`.
+    var group: Int32
+    /// The inline watch's member number in its group, or the index of the watch list.
+    var index: Int32 = 0
 
-    static let noInline: Int32 = -1
-    static let unclassified = WatchedSeries(inline: BaselineState(isCounter: false), inlineGroup: -2)
+    static let listed: Int32 = -1
+    static let unwatched: Int32 = -2
+    static let unclassified = WatchedSeries(inline: BaselineState(isCounter: false), group: -3)
 
-    var isClassified: Bool { inlineGroup != -2 }
-    var isWatched: Bool { inlineGroup >= 0 || !others.isEmpty }
+    init(inline: BaselineState, group: Int32, index: Int32 = 0) {
+        self.inline = inline
+        self.group = group
+        self.index = index
+    }
+
+    var isClassified: Bool { group != -3 }
+    var isWatched: Bool { group >= 0 || group == Self.listed }
 }
 
 /// One alert group of one rule (the series sharing the rule's `group_by` label values).
