@@ -1,43 +1,32 @@
 /// The state of either detector, for callers that choose the kind at run time
-/// (`SeriesDetector`, the pipeline's less common watches). Parameters are passed
-/// into each update; the pipeline's common case stores a `BaselineState` directly.
-public enum DetectorState: Sendable {
-    case baseline(BaselineState)
-    case adaptive(AdaptiveState)
+/// (`SeriesDetector`, the pipeline's watch lists). Parameters are passed into each
+/// update; the pipeline's common case stores a `BaselineState` directly.
+///
+/// A struct with the kind beside an `AdaptiveState`, not an enum of the two: the
+/// baseline runs on the adaptive state's embedded `BaselineState`, so both update
+/// in place. With an enum each update copied the payload out and back in, which
+/// made an update several times slower than the detector's own arithmetic.
+public struct DetectorState: Sendable {
+    /// The whole state for `.adaptive`; `.baseline` uses only its `core`.
+    @usableFromInline var state: AdaptiveState
+    public let kind: DetectorKind
 
     public init(kind: DetectorKind, isCounter: Bool) {
-        switch kind {
-        case .baseline: self = .baseline(BaselineState(isCounter: isCounter))
-        case .adaptive: self = .adaptive(AdaptiveState(isCounter: isCounter))
-        }
+        self.kind = kind
+        state = AdaptiveState(isCounter: isCounter)
     }
 
-    public var kind: DetectorKind {
-        switch self {
-        case .baseline: return .baseline
-        case .adaptive: return .adaptive
-        }
-    }
+    public var isCounter: Bool { state.isCounter }
 
-    public var isCounter: Bool {
-        switch self {
-        case .baseline(let s): return s.isCounter
-        case .adaptive(let s): return s.isCounter
-        }
-    }
+    /// The baseline detector's state, when this is one.
+    public var baseline: BaselineState? { kind == .baseline ? state.core : nil }
 
     /// Same contract as `BaselineState.update`.
     @inlinable
     public mutating func update(second: Int64, value: Double, parameters: PackedParameters) -> Double? {
-        switch self {
-        case .baseline(var s):
-            let score = s.update(second: second, value: value, parameters: parameters)
-            self = .baseline(s)
-            return score
-        case .adaptive(var s):
-            let score = s.update(second: second, value: value, parameters: parameters)
-            self = .adaptive(s)
-            return score
+        switch kind {
+        case .baseline: return state.core.update(second: second, value: value, parameters: parameters)
+        case .adaptive: return state.update(second: second, value: value, parameters: parameters)
         }
     }
 }

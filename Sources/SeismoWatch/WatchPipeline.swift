@@ -301,7 +301,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         if watches.isEmpty { return unwatched }
         watchedCount += 1
         metrics.watchedSeries.record(watchedCount)
-        if watches.count == 1, case .baseline(let state) = watches[0].detector {
+        if watches.count == 1, let state = watches[0].detector.baseline {
             return WatchedSeries(inline: state, group: watches[0].group, index: watches[0].member)
         }
         lists.append(watches)
