@@ -29,7 +29,9 @@ struct WatchedSeries {
 
     static let listed: Int32 = -1
     static let unwatched: Int32 = -2
-    static let unclassified = WatchedSeries(inline: BaselineState(isCounter: false), group: -3)
+    static let notClassified: Int32 = -3
+    /// A table slot for a series id not seen yet.
+    static let unclassified = WatchedSeries(inline: BaselineState(isCounter: false), group: notClassified)
 
     init(inline: BaselineState, group: Int32, index: Int32 = 0) {
         self.inline = inline
@@ -37,7 +39,7 @@ struct WatchedSeries {
         self.index = index
     }
 
-    var isClassified: Bool { group != -3 }
+    var isClassified: Bool { group != Self.notClassified }
     var isWatched: Bool { group >= 0 || group == Self.listed }
 }
 
