@@ -37,9 +37,13 @@ public struct GroupScorer: Sendable {
     public let combination: Combination
     public let contributionFloor: Double
     public let maxAgeSeconds: Int64
-    /// Per member: its current `log(1 - s)` (0 when below the floor) and the second it was set.
-    private var contribution: [Double] = []
-    private var seconds: [Int64] = []
+    /// Per member: its current `log(1 - s)` (0 when below the floor) and the second it
+    /// was set, side by side so an update touches one cache line of member state.
+    private struct Member {
+        var contribution = 0.0
+        var second = Int64.min
+    }
+    private var members: [Member] = []
     /// `buckets[t mod window]` sums the contributions set at second `t`, for the
     /// seconds in [newest - maxAgeSeconds, newest]; `total` is their sum.
     private var buckets: [Double]
@@ -48,6 +52,13 @@ public struct GroupScorer: Sendable {
     private var countBuckets: [Int32]
     private var count = 0
     private var newest: Int64 = .min
+    /// `bucket(newest)`, so buckets of seconds in the window need no division.
+    private var newestBucket = 0
+    /// `.count` only: the last count scored and its score. The score depends on the
+    /// count and on what `learnCount` changes (once per second), while the count
+    /// changes far less often than members update: this saves an erfc per update.
+    private var scoredCount = -1
+    private var scoredCountScore = 0.0
     /// `.count` only: the group's usual count and its spread, learnt once per second.
     private var usualCount = 0.0
     private var countSpread = 0.0
@@ -69,51 +80,51 @@ public struct GroupScorer: Sendable {
         self.combination = combination
         self.contributionFloor = contributionFloor
         self.maxAgeSeconds = maxAgeSeconds
-        contribution = Array(repeating: 0, count: memberCount)
-        seconds = Array(repeating: .min, count: memberCount)
+        members = Array(repeating: Member(), count: memberCount)
         buckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
         countBuckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
     }
 
-    public var memberCount: Int { seconds.count }
+    public var memberCount: Int { members.count }
 
     /// Adds a member (a series seen for the first time) and returns its index.
     public mutating func addMember() -> Int {
-        contribution.append(0)
-        seconds.append(.min)
-        return seconds.count - 1
+        members.append(Member())
+        return members.count - 1
     }
 
     /// Records `score` for `member` at `second` and returns the group score now.
     /// Out-of-range scores are clamped to [0, 1]; NaN counts as 0.
     public mutating func update(member: Int, second: Int64, score: Double) -> Double {
-        precondition(member >= 0 && member < seconds.count, "member index out of range")
+        precondition(member >= 0 && member < members.count, "member index out of range")
         if second > newest { advance(to: second) }
         // Take the member's previous score out, unless it has expired already (its
         // bucket may since have been cleared and reused).
-        let previous = seconds[member]
+        let previous = members[member].second
         if inWindow(previous) {
-            buckets[bucket(previous)] -= contribution[member]
-            total -= contribution[member]
-            if contribution[member] < 0 {
-                countBuckets[bucket(previous)] -= 1
+            let old = members[member].contribution
+            let b = windowBucket(previous)
+            buckets[b] -= old
+            total -= old
+            if old < 0 {
+                countBuckets[b] -= 1
                 count -= 1
             }
         }
         let s = score.isNaN ? 0 : min(max(score, 0), 1)
         // Clamping keeps a score of exactly 1 from producing log(0) = -infinity.
         let c = s >= contributionFloor ? DetectMath.log(1 - min(s, 1 - 1e-12)) : 0
-        contribution[member] = c
-        seconds[member] = second
+        members[member] = Member(contribution: c, second: second)
         if inWindow(second) {
-            buckets[bucket(second)] += c
+            let b = windowBucket(second)
+            buckets[b] += c
             total += c
             if c < 0 {
-                countBuckets[bucket(second)] += 1
+                countBuckets[b] += 1
                 count += 1
             }
         }
-        return current()
+        return combination == .count ? cachedCountScore() : current()
     }
 
     /// The group score at the newest second seen, without recording anything.
@@ -123,6 +134,7 @@ public struct GroupScorer: Sendable {
             // Rounding in the running sum can leave a residue just above 0.
             return 1 - DetectMath.exp(min(total, 0))
         case .count:
+            if count == scoredCount { return scoredCountScore }
             return countScore(count)
         }
     }
@@ -162,6 +174,15 @@ public struct GroupScorer: Sendable {
         usualCount += (x - usualCount) / (x > usualCount ? 1800 : 120)
     }
 
+    /// Scores `count` and remembers the result (see `scoredCount`).
+    private mutating func cachedCountScore() -> Double {
+        if count != scoredCount {
+            scoredCount = count
+            scoredCountScore = countScore(count)
+        }
+        return scoredCountScore
+    }
+
     private func inWindow(_ t: Int64) -> Bool {
         t != .min && t <= newest && newest &- t <= maxAgeSeconds
     }
@@ -169,6 +190,13 @@ public struct GroupScorer: Sendable {
     private func bucket(_ t: Int64) -> Int {
         let w = Int64(buckets.count)
         return Int(((t % w) + w) % w)
+    }
+
+    /// `bucket(t)` for a second in the window (`inWindow(t)`), by subtraction:
+    /// `newest - t` is at most `maxAgeSeconds`, less than the bucket count.
+    private func windowBucket(_ t: Int64) -> Int {
+        let b = newestBucket &- Int(truncatingIfNeeded: newest &- t)
+        return b < 0 ? b &+ buckets.count : b
     }
 
     /// Moves the newest second forward, dropping the seconds that leave the window.
@@ -188,6 +216,8 @@ public struct GroupScorer: Sendable {
             }
         }
         newest = second
+        newestBucket = bucket(second)
+        scoredCount = -1  // learnCount may have moved the usual count or its spread
         // Re-summing once per new second keeps rounding drift from accumulating.
         total = buckets.reduce(0, +)
         count = countBuckets.reduce(0) { $0 + Int($1) }

@@ -47,7 +47,9 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
 
     // Owned by the watch thread.
     private var rules: CompiledRules
-    private var series: [WatchedSeries?] = []
+    private var series: [WatchedSeries] = []
+    /// Watch lists of the series not watched by exactly one baseline rule (rare).
+    private var watchLists: [[WatchedSeries.Watch]] = []
     private var groups: [WatchGroup] = []
     private var groupIndex: [[UInt8]: Int] = [:]
     private var scoreBatch = WriteBatch()
@@ -151,20 +153,24 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 queueLock.broadcast()
                 if !queueLock.wait(until: Date().addingTimeInterval(1)) { break }
             }
-            let batches = queue
+            // Newest first, so that popping scores them oldest first and releases each
+            // batch's WAL bytes as soon as it is scored: a backlog frees memory as it
+            // drains instead of all at once after the last batch.
+            var batches = Array(queue.reversed())
             queue.removeAll()
             queuedSamples = 0
             let newRules = pendingRules
             pendingRules = nil
             let stop = stopping
-            idle = batches.isEmpty
+            let drained = batches.isEmpty
+            idle = drained
             metrics.queueLength.record(0)
             queueLock.unlock()
 
             if let newRules { apply(newRules) }
-            for batch in batches { score(batch) }
+            while let batch = batches.popLast() { score(batch) }
             sendDue()
-            if stop && batches.isEmpty { break }
+            if stop && drained { break }
         }
         queueLock.lock()
         idle = true
@@ -182,6 +188,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             return
         }
         series.removeAll()
+        watchLists.removeAll()
         watchedCount = 0
         groups.removeAll()
         groupIndex.removeAll()
@@ -196,42 +203,50 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private func score(_ batch: DurableSamples) {
         let started = DispatchTime.now().uptimeNanoseconds
         var scored = 0
-        // The series table is moved into a local for the walk (and back after it), so
-        // each sample updates its detector in place: no class-property access and no
-        // copy-on-write check of the table per sample.
-        var table: [WatchedSeries?] = []
+        // The series and group tables are moved into locals for the walk (and back
+        // after it), so each sample updates its detector and its group in place: no
+        // class-property access, no copy-on-write copy and no reference counting per sample.
+        var table: [WatchedSeries] = []
         swap(&table, &series)
+        var groupTable: [WatchGroup] = []
+        swap(&groupTable, &groups)
+        var lists: [[WatchedSeries.Watch]] = []
+        swap(&lists, &watchLists)
+        let parameters = rules.parameters
         batch.forEach { id, timestampMs, bits in
             let index = Int(id)
-            if index >= table.count { table.append(contentsOf: repeatElement(nil, count: index - table.count + 1)) }
-            if table[index] == nil { table[index] = classify(id) }
-            guard !table[index]!.watches.isEmpty else { return }
+            if index >= table.count {
+                table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
+            }
+            if !table[index].isClassified { table[index] = classify(id, groups: &groupTable, lists: &lists) }
+            guard table[index].isWatched else { return }
             let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
             // Detectors need time order; a late or repeated second is left to the store.
-            guard second > table[index]!.lastSecond else { return }
-            table[index]!.lastSecond = second
+            guard second > table[index].lastSecond else { return }
+            table[index].lastSecond = second
             let value = Double(bitPattern: bits)
             guard bits != staleMarkerBits, value.isFinite else { return }
             scored += 1
-            for w in table[index]!.watches.indices {
-                guard let s = table[index]!.watches[w].detector.update(second: second, value: value) else { continue }
-                let g = groups[table[index]!.watches[w].group]
-                if second > g.second {
-                    if g.dirty { flush(g) }
-                    g.second = second
-                    g.topScore = -1
+            let group = table[index].group
+            if group >= 0 {
+                if let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
+                    record(s, into: &groupTable[Int(group)], member: Int(table[index].index), second: second,
+                           series: id, value: value)
                 }
-                g.score = g.scorer.update(member: table[index]!.watches[w].member, second: second, score: s)
-                if s > g.topScore {
-                    g.topScore = s
-                    g.topSeries = id
-                    g.topValue = value
-                }
-                g.dirty = true
+                return
+            }
+            let list = Int(table[index].index)
+            for w in lists[list].indices {
+                guard let s = lists[list][w].detector.update(second: second, value: value, parameters: parameters)
+                else { continue }
+                record(s, into: &groupTable[Int(lists[list][w].group)], member: Int(lists[list][w].member),
+                       second: second, series: id, value: value)
             }
         }
         swap(&table, &series)
-        for g in groups where g.dirty { flush(g) }
+        for g in groupTable.indices where groupTable[g].dirty { flush(&groupTable[g]) }
+        swap(&groupTable, &groups)
+        swap(&lists, &watchLists)
         storeScores()
         metrics.samplesScored.increment(by: scored)
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
@@ -239,12 +254,32 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         if scored > 0 { metrics.nanosPerSample.record(Double(elapsed) / Double(scored)) }
     }
 
+    /// Files one detector score into its group.
+    @inline(__always)
+    private func record(_ s: Double, into g: inout WatchGroup, member: Int, second: Int64, series id: UInt32,
+                        value: Double) {
+        if second > g.second {
+            if g.dirty { flush(&g) }
+            g.second = second
+            g.topScore = -1
+        }
+        g.score = g.scorer.update(member: member, second: second, score: s)
+        if s > g.topScore {
+            g.topScore = s
+            g.topSeries = id
+            g.topValue = value
+        }
+        g.dirty = true
+    }
+
     /// Decides once which rules watch a series; score series are never watched.
-    private func classify(_ id: UInt32) -> WatchedSeries {
+    private func classify(_ id: UInt32, groups: inout [WatchGroup], lists: inout [[WatchedSeries.Watch]]) -> WatchedSeries {
         let labels = store.labels(ofSeries: id)
         let name = labels.first { $0.name == "__name__" }?.value ?? ""
-        if name.hasPrefix("seismo:") { return WatchedSeries(watches: []) }
+        let unwatched = WatchedSeries(inline: BaselineState(isCounter: false), group: WatchedSeries.unwatched)
+        if name.hasPrefix("seismo:") { return unwatched }
         var watches: [WatchedSeries.Watch] = []
+        var counter: Bool?
         for (r, rule) in rules.set.rules.enumerated() where rules.watches(labels, rule: r) {
             let groupLabels = rules.groupLabels(labels, rule: r)
             let key = LabelKey.encode([(name: "rule", value: "\(r)")] + groupLabels)
@@ -258,14 +293,20 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 metrics.groups.record(groups.count)
             }
             let member = groups[g].scorer.addMember()
-            let detector = SeriesDetector(kind: rule.detector, isCounter: isCounter(name))
-            watches.append(.init(rule: r, group: g, member: member, detector: detector))
+            let isCounter = counter ?? self.isCounter(name)
+            counter = isCounter
+            watches.append(.init(group: Int32(g), member: Int32(member),
+                                 detector: DetectorState(kind: rule.detector, isCounter: isCounter)))
         }
-        if !watches.isEmpty {
-            watchedCount += 1
-            metrics.watchedSeries.record(watchedCount)
+        if watches.isEmpty { return unwatched }
+        watchedCount += 1
+        metrics.watchedSeries.record(watchedCount)
+        if watches.count == 1, let state = watches[0].detector.baseline {
+            return WatchedSeries(inline: state, group: watches[0].group, index: watches[0].member)
         }
-        return WatchedSeries(watches: watches)
+        lists.append(watches)
+        return WatchedSeries(inline: BaselineState(isCounter: false), group: WatchedSeries.listed,
+                             index: Int32(lists.count - 1))
     }
 
     private func isCounter(_ name: String) -> Bool {
@@ -280,7 +321,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         return CounterRule.isCounter(metricName: name, metadataType: type)
     }
 
-    private func flush(_ g: WatchGroup) {
+    private func flush(_ g: inout WatchGroup) {
         g.dirty = false
         if options.storeScores {
             scoreBatch.series.append(BatchSeries(

@@ -5,19 +5,48 @@ import SeismoStore
 
 /// What the pipeline knows about one stored series: which rules watch it, with one
 /// detector per watching rule. Decided once, the first time the series is seen.
+///
+/// Laid out for the common case, one baseline rule watching the series (the built-in
+/// rule): that watch's detector lives inline, so a series costs 72 bytes in the table
+/// and no allocation of its own. A series with any other set of watches keeps them,
+/// in rule order, in the pipeline's table of watch lists, at `index`.
 struct WatchedSeries {
+    /// A watch kept in a watch list.
     struct Watch {
-        var rule: Int
-        var group: Int
-        var member: Int
-        var detector: SeriesDetector
+        var group: Int32
+        var member: Int32
+        var detector: DetectorState
     }
-    var watches: [Watch]
+
+    /// Last second seen, finite or not (a detector remembers only finite ones).
     var lastSecond: Int64 = .min
+    /// Detector of the inline watch, when `group >= 0`.
+    var inline: BaselineState
+    /// The inline watch's group when `>= 0`, else `listed`, `unwatched` or `unclassified`.
+    var group: Int32
+    /// The inline watch's member number in its group, or the index of the watch list.
+    var index: Int32 = 0
+
+    static let listed: Int32 = -1
+    static let unwatched: Int32 = -2
+    static let notClassified: Int32 = -3
+    /// A table slot for a series id not seen yet.
+    static let unclassified = WatchedSeries(inline: BaselineState(isCounter: false), group: notClassified)
+
+    init(inline: BaselineState, group: Int32, index: Int32 = 0) {
+        self.inline = inline
+        self.group = group
+        self.index = index
+    }
+
+    var isClassified: Bool { group != Self.notClassified }
+    var isWatched: Bool { group >= 0 || group == Self.listed }
 }
 
 /// One alert group of one rule (the series sharing the rule's `group_by` label values).
-final class WatchGroup {
+/// A value in the pipeline's group table, updated in place: as a class, every score
+/// filed into it cost a retain and a release of the group.
+struct WatchGroup {
     let rule: Int
     let labels: [(name: String, value: String)]
     /// Members are numbered in the order they join; the scorer keys on that number.
@@ -41,7 +70,7 @@ final class WatchGroup {
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
     }
 
-    func topLabels(_ store: Store) -> [(name: String, value: String)] {
+    mutating func topLabels(_ store: Store) -> [(name: String, value: String)] {
         if let cachedTop, cachedTop.id == topSeries { return cachedTop.labels }
         let labels = store.labels(ofSeries: topSeries)
         cachedTop = (topSeries, labels)
@@ -59,6 +88,9 @@ final class WatchGroup {
 struct CompiledRules {
     let set: RuleSet
     let filters: [RuleSeriesFilter]
+    /// Every rule runs its detector with the default parameters; packed once here
+    /// and passed into each update.
+    let parameters = PackedParameters.default
 
     init(_ set: RuleSet) throws {
         self.set = set

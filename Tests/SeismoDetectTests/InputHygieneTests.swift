@@ -10,8 +10,16 @@ final class InputHygieneTests: XCTestCase {
     }
 
     func testStateFitsIn256Bytes() {
-        XCTAssertLessThanOrEqual(MemoryLayout<SeriesDetector>.size, 256)
-        XCTAssertLessThanOrEqual(MemoryLayout<SeriesDetector>.stride, 256)
+        XCTAssertLessThanOrEqual(MemoryLayout<SeriesDetector>.size, 168)
+        XCTAssertLessThanOrEqual(MemoryLayout<SeriesDetector>.stride, 168)
+    }
+
+    /// The per-series states hold no parameters; the pipeline keeps a baseline
+    /// state inline per watched series, so its size is paid per active series.
+    func testPerSeriesStatesStaySmall() {
+        XCTAssertLessThanOrEqual(MemoryLayout<BaselineState>.size, 53)
+        XCTAssertLessThanOrEqual(MemoryLayout<AdaptiveState>.stride, 152)
+        XCTAssertLessThanOrEqual(MemoryLayout<DetectorState>.stride, 160)
     }
 
     func testColdStartReturnsNilForTheWarmupSamples() {

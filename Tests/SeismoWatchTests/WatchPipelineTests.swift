@@ -33,6 +33,11 @@ final class WatchPipelineTests: XCTestCase {
         pipeline.start()
     }
 
+    /// A series watched by one baseline rule costs its table entry and nothing else.
+    func testWatchedSeriesEntryIs72Bytes() {
+        XCTAssertLessThanOrEqual(MemoryLayout<WatchedSeries>.stride, 72)
+    }
+
     override func tearDown() {
         pipeline?.stop()
         store?.close()
@@ -85,6 +90,33 @@ final class WatchPipelineTests: XCTestCase {
         let last = scores[0].valueBits.last.map { Double(bitPattern: $0) } ?? 0
         XCTAssertGreaterThan(last, 0.9)
         XCTAssertGreaterThanOrEqual(scores[0].timestampsMs.count, 30, "one score per scored second after warm-up")
+    }
+
+    /// Two rules on the same series (an adaptive one among them) keep their watches in
+    /// a watch list instead of inline: both rules are scored, and the baseline rule
+    /// alerts exactly as it does alone.
+    func testSeveralRulesOnOneSeriesAreAllScored() throws {
+        let selector = try SeriesSelector.parse("memory_bytes")
+        try start(RuleSet(rules: [
+            AlertRule(name: "Leak", selectors: [selector], threshold: 0.9, forSeconds: 1, resolveThreshold: 0.5,
+                      resolveForSeconds: 3, groupBy: ["instance"]),
+            AlertRule(name: "LeakAdaptive", selectors: [selector], detector: .adaptive, threshold: 2, forSeconds: 1,
+                      groupBy: ["instance"]),
+        ]))
+        for s in 0..<70 {
+            let wiggle = Double(s % 3) * 1000
+            let a = s < 60 ? 100e6 + wiggle : 100e6 + Double(s - 59) * 20e6
+            try write(Self.t0 + Int64(s), [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        let alerts = pipeline.alerts()
+        XCTAssertEqual(alerts.map(\.rule), ["Leak"], "\(alerts)")
+        XCTAssertEqual(alerts.first?.labels["instance"], "a")
+        let scores = try store.select([LabelMatcher(.equal, "__name__", WatchPipeline.scoreMetric),
+                                       LabelMatcher(.equal, "instance", "a")],
+                                      fromMs: Self.t0 * 1000, toMs: (Self.t0 + 70) * 1000)
+        let rules = Set(scores.compactMap { series in series.labels.first { $0.name == "rule" }?.value })
+        XCTAssertEqual(rules, ["Leak", "LeakAdaptive"])
     }
 
     func testOneGroupOfManySeriesIsScoredWithoutLosingBatches() throws {

@@ -28,39 +28,39 @@
 ///    are multiplied by refractoryFactor: a clustered anomaly is one alert, not
 ///    fifty (NAB only credits the earliest detection in a window and charges
 ///    every extra one outside it).
-extension SeriesDetector {
+extension AdaptiveState {
     @inlinable
-    mutating func adaptiveScore(_ x: Double, second: Int64, previousSecond: Int64) -> Double? {
-        count &+= 1
-        if count == 1 {
-            mean = x; fastMean = x; previous = x; low = x; high = x
+    mutating func score(_ x: Double, second: Int64, previousSecond: Int64, _ p: PackedParameters) -> Double? {
+        core.count &+= 1
+        if core.count == 1 {
+            core.mean = x; fastMean = x; previous = x; core.low = x; core.high = x
             return nil
         }
         if SeasonProfile.day(of: second) != SeasonProfile.day(of: previousSecond), seasonDays < .max {
             seasonDays &+= 1
         }
-        if x < low { low = x }
-        if x > high { high = x }
-        let floor = max(Double(p.rangeFloor) * (high - low), Double(p.levelFloor) * abs(mean), 1e-9)
-        let levelScale = max(deviation, floor)
-        let level = abs(x - mean) / levelScale
+        if x < core.low { core.low = x }
+        if x > core.high { core.high = x }
+        let floor = max(Double(p.rangeFloor) * (core.high - core.low), Double(p.levelFloor) * abs(core.mean), 1e-9)
+        let levelScale = max(core.deviation, floor)
+        let level = abs(x - core.mean) / levelScale
         let bin = SeasonProfile.bin(of: second)
-        let residual = x - (mean + Double(season.offset(bin)))
+        let residual = x - (core.mean + Double(season.offset(bin)))
         let seasonScale = Double(seasonDeviation)
         var levelFeature = level
-        if seasonDays >= seasonReadyDays, seasonScale < Double(p.seasonRatio) * deviation {
+        if seasonDays >= p.seasonReadyDays, seasonScale < Double(p.seasonRatio) * core.deviation {
             levelFeature = abs(residual) / max(seasonScale, floor)
         }
         let jump = abs(x - previous) / max(diffDeviation, floor)
-        let shift = abs(fastMean - mean) / levelScale
+        let shift = abs(fastMean - core.mean) / levelScale
         // A sum, not a max: features that agree weakly add up (tuned on NAB: +4.5 points).
         let raw = levelFeature + Double(p.diffWeight) * jump + Double(p.shiftWeight) * shift
         let r = 1 - DetectMath.exp(-raw / Double(p.rawHalfZ))
 
         // Learn after scoring: x never explains itself away.
         let slow = Double(p.slowAlpha)
-        deviation += slow * (abs(x - mean) - deviation)
-        mean += slow * (x - mean)
+        core.deviation += slow * (abs(x - core.mean) - core.deviation)
+        core.mean += slow * (x - core.mean)
         seasonDeviation += p.seasonDeviationAlpha * (Float(abs(residual)) - seasonDeviation)
         // Bins learn per elapsed time, not per sample: at a 15 s scrape a bin sees
         // 240 samples an hour, and per-sample learning would make it a recent mean.
@@ -72,7 +72,7 @@ extension SeriesDetector {
         shortScore += p.shortAlpha * (Float(r) - shortScore)
 
         var score = 0.0
-        if count > p.adaptiveWarmup {
+        if core.count > p.adaptiveWarmup {
             let std = Double(max(longScoreVariance, p.minimumScoreVariance)).squareRoot()
             let z = Double(shortScore - longScoreMean) / std
             // Only clearly *more* surprise than usual is evidence. z ≤ 1 would map
@@ -100,7 +100,7 @@ extension SeriesDetector {
         // Warm-up scores are discarded *before* the refractory step: otherwise an
         // early "extreme" point (the MAD is still tiny) would start a refractory
         // period that swallows the first real event.
-        guard count > p.adaptiveWarmup else { return nil }
+        guard core.count > p.adaptiveWarmup else { return nil }
         if refractoryLeft > 0 {
             refractoryLeft -= 1
             score *= Double(p.refractoryFactor)

@@ -9,7 +9,7 @@
 /// Layout: 24 bins, one per UTC hour. Each bin holds the profile's offset from
 /// the slow mean, so a level shift carries the whole profile along instead of
 /// waiting a day per hour to be relearnt. The bins are bfloat16 (the top half
-/// of a Float32): a 24-bin Float32 profile would not fit the 256-byte state, and
+/// of a Float32): a 24-bin Float32 profile would double the adaptive state, and
 /// bfloat16 keeps Float32's exponent, so any unit (bytes/s or percent) fits.
 /// Its 8-bit mantissa resolves an offset to 0.4 %, and an update smaller than
 /// half of that is lost; with seasonAlpha 0.03 that means residuals below about

@@ -11,14 +11,14 @@
 /// the scale and hide the next one, while a lasting level shift is still learnt
 /// (d then grows by a few percent per sample until the new level is normal).
 /// During the warm-up m and d are plain running averages, unclipped.
-extension SeriesDetector {
+extension BaselineState {
     /// Huber clip of the baseline's updates, in scales.
     @usableFromInline static let baselineClip = 3.5
     /// Beyond this z a sample also learns at a quarter of the rate.
     @usableFromInline static let baselineSlowZ = 10.0
 
     @inlinable
-    mutating func baselineScore(_ x: Double) -> Double? {
+    mutating func score(_ x: Double, _ p: PackedParameters) -> Double? {
         count &+= 1
         if count == 1 {
             mean = x; deviation = 0; low = x; high = x
