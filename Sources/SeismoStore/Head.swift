@@ -18,8 +18,9 @@ final class Head {
     /// Newest second `freezeIdle` ran for; it runs once per `sweepSeconds` at most.
     private var lastIdleSweep = Int64.min
     /// Each sweep adds a blob per active column to the spill chain that reads walk, so
-    /// sweeps are spaced out: 64 s ⇒ ~56 blobs per series in a 1 h segment.
-    static let sweepSeconds: Int64 = 64
+    /// sweeps are spaced out: 32 s ⇒ ~112 blobs per series in a 1 h segment. Frozen pages
+    /// wait in memory until the next sweep, up to 32 s of compressed samples per series.
+    static let sweepSeconds: Int64 = 32
 
     init(span: Int64, spillDirectory: String? = nil) {
         self.span = span

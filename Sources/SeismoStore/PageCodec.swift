@@ -34,7 +34,7 @@ enum PageCodec {
     ///
     /// The predictor is picked by an estimate (a bit per zero residual, else the residual's
     /// significant bits plus its header) rather than by encoding the page twice: every
-    /// page of every active series is frozen once, so this runs once per ~32 samples
+    /// page of every active series is frozen once, so this runs once per ~16 samples
     /// ingested, and the estimate picks the shorter encoding on steady counters and flat
     /// gauges alike (either choice decodes exactly).
     static func encode(_ page: DensePage, rows: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
