@@ -10,8 +10,18 @@ import Glibc
 /// one per page keeps malloc overhead and capacity slack to a few bytes per page.
 struct FrozenPages {
     private var base: UnsafeMutablePointer<UInt8>?
-    private(set) var count = 0
-    private(set) var capacity = 0
+    /// 32-bit: a column's frozen pages of one segment stay far below 2 GiB, and every
+    /// active series pays for this struct.
+    private var storedCount: Int32 = 0
+    private var storedCapacity: Int32 = 0
+    var count: Int {
+        get { Int(storedCount) }
+        set { storedCount = Int32(newValue) }
+    }
+    var capacity: Int {
+        get { Int(storedCapacity) }
+        set { storedCapacity = Int32(newValue) }
+    }
 
     /// Where one record lies: the whole record and its encoded page.
     struct Location {

@@ -54,11 +54,13 @@ final class SeriesColumn {
     private var frozen = FrozenPages()
     /// Highest page index ever frozen (-1: none): a page above it is neither in memory nor
     /// spilled, which spares the lookup when a series moves on, the usual case.
-    private var highestStored = -1
+    private var highestStored: Int32 = -1
     /// Newest spilled blob (length 0: none). Blob: 8 bytes offset and 4 bytes length of
     /// the column's previous blob (little-endian), then `FrozenPages` records.
-    private var spillOffset: UInt64 = 0
+    /// (Declared after the 4-byte `highestStored` so the two share 8 bytes: the object is
+    /// 56 bytes, one 64-byte malloc chunk per active series.)
     private var spillLength: UInt32 = 0
+    private var spillOffset: UInt64 = 0
     static let blobHeaderBytes = 12
 
     deinit {
@@ -99,7 +101,7 @@ final class SeriesColumn {
 
     /// Loads the newest stored version of page `index` into `page` (cleared), if any.
     private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
-        guard index <= highestStored else { return }
+        guard index <= Int(highestStored) else { return }
         if let at = frozen.find(index: index) {
             PageCodec.decode(frozen.payload(at), rows: context.rows(ofPage: index), into: page)
             frozen.remove(at)
@@ -128,7 +130,7 @@ final class SeriesColumn {
         guard (0..<rows).contains(where: { page.tags[$0] != 0 }) else { return }
         let length = PageCodec.encode(page, rows: rows, into: context.scratch)
         frozen.append(index: index, context.scratch, count: length)
-        highestStored = Swift.max(highestStored, index)
+        highestStored = Swift.max(highestStored, Int32(index))
     }
 
     /// Freezes the dense pages that end at or before `row`: a series that stopped writing
@@ -250,6 +252,6 @@ final class SeriesColumn {
     /// Heap bytes held (object, dense pages, frozen pages in memory), for the head gauge.
     func bytes(cursor: ColumnCursor) -> Int {
         let densePages = thawed.count + (cursor.page == nil ? 0 : 1)
-        return 96 + densePages * DensePage.byteCount + frozen.capacity
+        return 64 + densePages * DensePage.byteCount + frozen.capacity
     }
 }

@@ -8,17 +8,24 @@ import SeismoModel
 /// retaining and releasing its four arrays on every sample (perf: ~4 % of the CPU).
 final class SeriesIndex {
     private(set) var keyArena: [UInt8] = []
-    private(set) var keyOffsets: [Int] = []
-    private var keyHashes: [UInt64] = []
+    /// Where each id's key starts in `keyArena` (32 bits: the arena stays far below 4 GiB
+    /// at `limits.max_series`), and the top half of its hash, which rejects almost every
+    /// foreign slot without touching the arena. Per series these and the slots are ~18 B.
+    private var keyOffsets: [UInt32] = []
+    private var keyTags: [UInt32] = []
     /// Slot → id + 1 (0 = empty). Capacity is a power of two, load ≤ 1/2.
     private var slots: [UInt32] = Array(repeating: 0, count: 1024)
 
     var count: Int { keyOffsets.count }
 
     func key(of id: UInt32) -> ArraySlice<UInt8> {
-        let start = keyOffsets[Int(id)]
-        let end = Int(id) + 1 < keyOffsets.count ? keyOffsets[Int(id) + 1] : keyArena.count
-        return keyArena[start..<end]
+        keyArena[keyRange(id)]
+    }
+
+    private func keyRange(_ id: UInt32) -> Range<Int> {
+        let start = Int(keyOffsets[Int(id)])
+        let end = Int(id) + 1 < keyOffsets.count ? Int(keyOffsets[Int(id) + 1]) : keyArena.count
+        return start..<end
     }
 
     func lookup(_ key: UnsafeRawBufferPointer) -> UInt32? {
@@ -33,7 +40,7 @@ final class SeriesIndex {
             let s = slots[i]
             if s == 0 { return nil }
             let id = s - 1
-            if keyHashes[Int(id)] == h && equals(id, key) { return id }
+            if keyTags[Int(id)] == UInt32(truncatingIfNeeded: h >> 32) && equals(id, key) { return id }
             i = (i + 1) & mask
         }
     }
@@ -50,9 +57,10 @@ final class SeriesIndex {
         if (count + 1) * 2 > slots.count { grow() }
         let id = UInt32(count)
         let h = hash ?? Self.hash(key)
-        keyOffsets.append(keyArena.count)
+        precondition(keyArena.count + key.count <= Int(UInt32.max), "series catalog keys exceed 4 GiB")
+        keyOffsets.append(UInt32(keyArena.count))
         keyArena.append(contentsOf: key)
-        keyHashes.append(h)
+        keyTags.append(UInt32(truncatingIfNeeded: h >> 32))
         place(id: id, hash: h)
         return id
     }
@@ -66,15 +74,19 @@ final class SeriesIndex {
 
     private func grow() {
         slots = Array(repeating: 0, count: slots.count * 2)
-        for id in 0..<count { place(id: UInt32(id), hash: keyHashes[id]) }
+        // Rare (doublings): the full hashes are recomputed from the keys.
+        keyArena.withUnsafeBytes { arena in
+            for id in 0..<count {
+                place(id: UInt32(id), hash: Self.hash(UnsafeRawBufferPointer(rebasing: arena[keyRange(UInt32(id))])))
+            }
+        }
     }
 
     private func equals(_ id: UInt32, _ key: UnsafeRawBufferPointer) -> Bool {
-        let start = keyOffsets[Int(id)]
-        let end = Int(id) + 1 < keyOffsets.count ? keyOffsets[Int(id) + 1] : keyArena.count
-        guard end - start == key.count else { return false }
+        let range = keyRange(id)
+        guard range.count == key.count else { return false }
         return keyArena.withUnsafeBytes { arena in
-            memcmp(arena.baseAddress! + start, key.baseAddress!, key.count) == 0
+            memcmp(arena.baseAddress! + range.lowerBound, key.baseAddress!, key.count) == 0
         }
     }
 

@@ -256,3 +256,12 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
         for c in expected { #expect(sealed[c.second] == c.bits) }
     }
 }
+
+/// What each active series costs the head in fixed parts besides the dense page and the
+/// 56-byte column object: the cursor and the frozen-page store.
+@Suite struct HeadFootprintTests {
+    @Test func perSeriesFixedParts() {
+        #expect(MemoryLayout<ColumnCursor>.stride == 24)
+        #expect(MemoryLayout<FrozenPages>.size == 16)
+    }
+}
