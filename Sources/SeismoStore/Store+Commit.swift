@@ -65,12 +65,17 @@ extension Store {
                 metrics.walCommits.increment()
                 metrics.walBytes.increment(by: walBytes.count + catalogBytes.count)
             }
+            var handedOver = false
             if failure == nil, !walBytes.isEmpty, let observer {
                 observer.samplesDurable(DurableSamples(walBytes: walBytes))
+                handedOver = true
             }
             let outcome: Result<Void, StoreError> = failure.map { .failure(.storageFailure($0)) } ?? .success(())
             for done in ready { done(outcome) }
-            walBytes.removeAll(keepingCapacity: true)
+            // A buffer the observer still holds is left to it: keeping the capacity would
+            // copy it into a new allocation of the same size on every commit, and the
+            // allocator kept megabytes of those freed later by the observer's thread.
+            if handedOver { walBytes = [] } else { walBytes.removeAll(keepingCapacity: true) }
             catalogBytes.removeAll(keepingCapacity: true)
             if failure != nil && !pauseAfterFailure() { return }
         }
