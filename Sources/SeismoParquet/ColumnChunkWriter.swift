@@ -95,20 +95,31 @@ final class ColumnChunkWriter {
             body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
             let valuesStart = body.count
             body.append(contentsOf: repeatElement(0, count: 8 * present))
+            // One loop per encoding, over raw pointers: this runs for every sealed sample.
             body.withUnsafeMutableBytes { raw in
+                let out = raw.baseAddress! + valuesStart
                 var j = 0
-                for r in pageStart..<row where presence[r] != 0 {
-                    let bits = values[r]
-                    switch doubleEncoding {
-                    case .plain:
-                        raw.storeBytes(of: bits.littleEndian, toByteOffset: valuesStart + 8 * j, as: UInt64.self)
-                    case .byteStreamSplit:
-                        for k in 0..<8 {
-                            raw[valuesStart + k * present + j] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))
-                        }
+                switch doubleEncoding {
+                case .plain:
+                    for r in pageStart..<row where presence[r] != 0 {
+                        let bits = values[r]
+                        out.storeBytes(of: bits.littleEndian, toByteOffset: 8 * j, as: UInt64.self)
+                        j += 1
+                        stats.add(bits)
                     }
-                    j += 1
-                    stats.add(bits)
+                case .byteStreamSplit:
+                    // Byte k of value j goes to stream k: out[k * present + j].
+                    let streams = out.assumingMemoryBound(to: UInt8.self)
+                    for r in pageStart..<row where presence[r] != 0 {
+                        let bits = values[r]
+                        var p = streams + j
+                        for k in 0..<8 {
+                            p.pointee = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))
+                            p += present
+                        }
+                        j += 1
+                        stats.add(bits)
+                    }
                 }
             }
             let sizes = try flushPage(numValues: row - pageStart, encoding: valueEncoding)
