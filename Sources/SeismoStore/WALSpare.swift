@@ -20,10 +20,12 @@ import Foundation
 final class WALSpare: @unchecked Sendable {
     /// Bytes zero-filled per file.
     let size: Int
-    private static let chunk = 1 << 20
-    /// Sync every this many bytes: one 64 MiB burst of writeback would stall the commit
-    /// thread's fsyncs on the same disk far longer than several small ones.
-    private static let syncEvery = 8 << 20
+    private static let chunk = 256 << 10
+    /// Sync every this many bytes, then rest as long as the sync took: the commit
+    /// thread's fsyncs share the disk, and one 64 MiB burst of writeback would queue
+    /// them behind it for tens of milliseconds. So the filler takes about half of the
+    /// disk's time at most, and less when the disk is slow.
+    private static let syncEvery = 1 << 20
 
     private let condition = NSCondition()
     /// The file asked for (waiting or being filled).
@@ -142,7 +144,12 @@ final class WALSpare: @unchecked Sendable {
             // is harmless.
             if wrote && (unsynced >= Self.syncEvery || offset == size) {
                 unsynced = 0
-                if fdatasync(fd) == 0 { continue }
+                let started = DispatchTime.now().uptimeNanoseconds
+                if fdatasync(fd) == 0 {
+                    let took = DispatchTime.now().uptimeNanoseconds - started
+                    if offset < size { usleep(UInt32(min(took / 1000, 100_000))) }
+                    continue
+                }
             } else if wrote {
                 continue
             }
