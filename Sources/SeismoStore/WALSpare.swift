@@ -59,7 +59,8 @@ final class WALSpare: @unchecked Sendable {
         condition.signal()
     }
 
-    /// Whether file `index` is zero-filled and synced to `size`. Either way the filler
+    /// Whether file `index` is zero-filled and synced to `size`, and its directory entry
+    /// synced. Either way the filler
     /// never touches it again once this returns.
     func take(index: Int) -> Bool {
         condition.lock()
@@ -159,6 +160,9 @@ final class WALSpare: @unchecked Sendable {
             condition.unlock()
             return false
         }
-        return true
+        // The new name must be durable too: then the log need not sync the directory
+        // when it switches to this file (on the commit path).
+        let directory = String(job.path[..<(job.path.lastIndex(of: "/") ?? job.path.startIndex)])
+        return (try? FileIO.fsyncDirectory(directory.isEmpty ? "." : directory)) != nil
     }
 }

@@ -152,7 +152,7 @@ final class WriteAheadLog {
         currentSize = 0
         currentFilled = filled
         files.append(FileInfo(index: index, path: path, maxSecond: Int64.min))
-        try FileIO.fsyncDirectory(directory)
+        if !filled { try FileIO.fsyncDirectory(directory) }  // a filled spare's name is synced
         spare.prepare(index: index + 1, path: directory + "/" + Self.fileName(index + 1))
     }
 
