@@ -17,6 +17,7 @@ import SeismoModel
 /// Not thread-safe: the store serialises access.
 final class WriteAheadLog {
     static let sampleRecord: UInt8 = 1
+    static let maxSpareBytes = 1 << 30
 
     struct FileInfo {
         let index: Int
@@ -37,7 +38,9 @@ final class WriteAheadLog {
     init(directory: String, rotateBytes: Int) {
         self.directory = directory
         self.rotateBytes = rotateBytes
-        spare = WALSpare(size: rotateBytes)
+        // Bounded: a huge `wal_file_size` must not turn into gigabytes of zeros per file
+        // (appends past the filled part grow the file, as without a spare).
+        spare = WALSpare(size: min(rotateBytes, Self.maxSpareBytes))
     }
 
     static func fileName(_ index: Int) -> String { pad(Int64(index), width: 8) + ".wal" }
