@@ -10,11 +10,14 @@ import SeismoModel
 ///
 /// A request is acknowledged only after the record holding its samples is fsynced.
 /// Files are never rewritten; a file is deleted once every sample in it lies below
-/// the sealed watermark (it is then fully contained in Parquet segments).
+/// the sealed watermark (it is then fully contained in Parquet segments). Each file is
+/// zero-filled to `rotateBytes` ahead of use (`WALSpare`), so records are written into
+/// it at `currentSize` and its zero tail is its end.
 /// Not thread-safe: the store serialises access.
 final class WriteAheadLog {
     /// The plain sample record type (still replayed; `WALSamples.deltaRecord` is written).
     static let sampleRecord: UInt8 = WALSamples.plainRecord
+    static let maxSpareBytes = 1 << 30
 
     struct FileInfo {
         let index: Int
@@ -28,10 +31,16 @@ final class WriteAheadLog {
     private(set) var files: [FileInfo] = []
     private var fd: Int32 = -1
     private var currentSize = 0
+    /// The current file was zero-filled ahead (its appends do not grow it).
+    private var currentFilled = false
+    let spare: WALSpare
 
     init(directory: String, rotateBytes: Int) {
         self.directory = directory
         self.rotateBytes = rotateBytes
+        // Bounded: a huge `wal_file_size` must not turn into gigabytes of zeros per file
+        // (appends past the filled part grow the file, as without a spare).
+        spare = WALSpare(size: min(rotateBytes, Self.maxSpareBytes))
     }
 
     static func fileName(_ index: Int) -> String { pad(Int64(index), width: 8) + ".wal" }
@@ -71,15 +80,23 @@ final class WriteAheadLog {
     /// middle stays: cutting would lose the intact records after it; the file goes away
     /// as usual once its samples are sealed.
     func replay(quarantine: String? = nil, sample: (UInt32, Int64, UInt64) -> Void) throws -> [ReplayProblem] {
-        var problems: [ReplayProblem] = []
-        let list = Self.listFiles(directory)
-        for (n, entry) in list.enumerated() {
+        var parsed: [(entry: (index: Int, path: String), parse: FileParse, bytes: [UInt8])] = []
+        for entry in Self.listFiles(directory) {
             let bytes = try FileIO.readFile(entry.path)
-            let parsed = Self.parseFile(bytes, sample: sample)
+            let parse = Self.parseFile(bytes, sample: sample)
+            // Bytes are kept only where damage must be copied out.
+            parsed.append((entry, parse, parse.damage.isEmpty ? [] : bytes))
+        }
+        // Appends only ever went to the newest file holding anything: files after it hold
+        // only zeros (a spare being zero-filled at the crash, see `WALSpare`).
+        let newest = parsed.lastIndex { $0.parse.samples > 0 || !$0.parse.damage.isEmpty }
+        var problems: [ReplayProblem] = []
+        for (n, file) in parsed.enumerated() {
+            let (entry, parse, bytes) = file
             var keptAll = true
-            for damage in parsed.damage {
-                let isStop = damage.start == parsed.stoppedAt
-                let torn = isStop && parsed.tornTail && n == list.count - 1
+            for damage in parse.damage {
+                let isStop = damage.start == parse.stoppedAt
+                let torn = isStop && parse.tornTail && n == newest
                 let size = damage.end - damage.start
                 var problem = ReplayProblem(
                     path: entry.path, offset: damage.start,
@@ -92,7 +109,7 @@ final class WriteAheadLog {
                 }
                 problems.append(problem)
             }
-            if quarantine != nil, let stop = parsed.stoppedAt, keptAll {
+            if quarantine != nil, let stop = parse.stoppedAt, keptAll {
                 let wfd = try FileIO.open(entry.path, flags: O_WRONLY)
                 defer { Glibc.close(wfd) }
                 if ftruncate(wfd, off_t(stop)) != 0 {
@@ -100,7 +117,7 @@ final class WriteAheadLog {
                 }
                 try FileIO.fsync(wfd, path: entry.path)
             }
-            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parsed.maxSecond))
+            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parse.maxSecond))
         }
         return problems
     }
@@ -121,7 +138,8 @@ final class WriteAheadLog {
         }
     }
 
-    /// Starts a fresh file after the existing ones (never appends to a recovered file).
+    /// Starts a fresh file after the existing ones (never appends to a recovered file),
+    /// the zero-filled spare if it is ready, and asks for the next spare.
     func openNewFile() throws {
         if fd >= 0 {
             Glibc.close(fd)
@@ -131,19 +149,28 @@ final class WriteAheadLog {
         }
         let index = (files.last?.index ?? 0) + 1
         let path = directory + "/" + Self.fileName(index)
-        fd = try FileIO.open(path, flags: O_WRONLY | O_CREAT | O_APPEND)
+        // A spare not ready may be half filled: cut it, so the file's size is its content.
+        let filled = spare.take(index: index)
+        fd = try FileIO.open(path, flags: O_WRONLY | O_CREAT | (filled ? 0 : O_TRUNC))
         currentSize = 0
+        currentFilled = filled
         files.append(FileInfo(index: index, path: path, maxSecond: Int64.min))
-        try FileIO.fsyncDirectory(directory)
+        if !filled { try FileIO.fsyncDirectory(directory) }  // a filled spare's name is synced
+        spare.prepare(index: index + 1, path: directory + "/" + Self.fileName(index + 1))
     }
 
     /// Appends `bytes` (whole framed records) and fsyncs. On failure the file is cut
     /// back to its previous length so no partial record stays behind.
     func append(_ bytes: [UInt8], maxSecond: Int64) throws {
-        if fd < 0 || currentSize >= rotateBytes { try openNewFile() }
+        // A file that grows costs an inode write per fsync: move on to the spare as soon
+        // as it is ready (the first file after a start has none).
+        if fd < 0 || currentSize >= rotateBytes
+            || (!currentFilled && spare.readyIndex == (files.last?.index ?? 0) + 1) {
+            try openNewFile()
+        }
         let path = files[files.count - 1].path
         do {
-            try FileIO.writeAll(fd, bytes, path: path)
+            try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, at: currentSize, path: path) }
             try FileIO.fsync(fd, path: path)
         } catch {
             _ = ftruncate(fd, off_t(currentSize))
@@ -175,9 +202,14 @@ final class WriteAheadLog {
         return deleted
     }
 
+    /// Closes the current file and deletes a spare never used (it holds only zeros).
     func close() {
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
+        if let unused = spare.stop() {
+            unlink(unused)
+            try? FileIO.fsyncDirectory(directory)
+        }
     }
 
     var totalBytes: Int64 { files.reduce(0) { $0 + (FileIO.fileSize($1.path) ?? 0) } }

@@ -20,21 +20,27 @@ import Testing
         return dir
     }
 
+    /// WAL files holding records (not an empty or zero-filled spare).
     private func walFiles(_ dir: String) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: dir + "/wal").sorted().map { dir + "/wal/" + $0 }
-            .filter { (try? Data(contentsOf: URL(fileURLWithPath: $0)).isEmpty) == false }
+            .filter { (try? recordOffsets($0).isEmpty) == false }
     }
 
-    /// Start offsets of the records in a WAL file.
+    /// Start offsets of the records in a WAL file; its zero-filled tail is its end.
     private func recordOffsets(_ path: String) throws -> [Int] {
+        try recordBounds(path).map(\.start)
+    }
+
+    private func recordBounds(_ path: String) throws -> [(start: Int, end: Int)] {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        var offsets: [Int] = []
+        var bounds: [(start: Int, end: Int)] = []
         var at = 0
-        while at + 8 <= bytes.count {
-            offsets.append(at)
-            at += 8 + (0..<4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) }
+        while at + 8 <= bytes.count && bytes[at..<(at + 8)].contains(where: { $0 != 0 }) {
+            let end = at + 8 + (0..<4).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) }
+            bounds.append((at, end))
+            at = end
         }
-        return offsets
+        return bounds
     }
 
     private func patch(_ path: String, at offset: Int, _ change: (inout UInt8) -> Void) throws {
@@ -106,13 +112,14 @@ import Testing
         #expect(problems.first?.path == files[0] && problems.first?.offset == 0)
         // Cut at the bad record, its bytes kept in quarantine.
         #expect(FileIO.fileSize(files[0]) == 0)
-        #expect(quarantined(dir) == ["00000001.wal.at-0"])
+        #expect(quarantined(dir) == [URL(fileURLWithPath: files[0]).lastPathComponent + ".at-0"])
     }
 
     @Test func truncatedWALTailIsCutWithoutQuarantine() throws {
         let dir = try crashedStore()
         let wal = try #require(try walFiles(dir).last)
-        let size = Int(FileIO.fileSize(wal)!)
+        // Cut into the last record (the zero-filled rest of the file goes too).
+        let size = try #require(try recordBounds(wal).last).end
         let lastRecord = try recordOffsets(wal)[2]
         try truncate(wal, to: size - 5)
 

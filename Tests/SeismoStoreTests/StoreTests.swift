@@ -98,11 +98,17 @@ let t0: Int64 = 1_796_000_000_000  // 2026-11-30, a whole second
             try appendDurably(store, batch([(load, [(t0 + 1000, 7)])]))
             store.simulateCrashForTesting()
         }
-        // A torn record at the tail: a header promising more bytes than exist.
+        // A torn record at the tail: a header promising more bytes than exist, written
+        // where the records end (the rest of the file is zero-filled ahead of appends).
         let walFiles = try FileManager.default.contentsOfDirectory(atPath: dir + "/wal").sorted()
         let last = dir + "/wal/" + walFiles.last!
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: last)))
+        var end = 0
+        while end + 8 <= bytes.count && bytes[end..<(end + 8)].contains(where: { $0 != 0 }) {
+            end += 8 + (0..<4).reduce(0) { $0 | Int(bytes[end + $1]) << (8 * $1) }
+        }
         let handle = try #require(FileHandle(forWritingAtPath: last))
-        handle.seekToEndOfFile()
+        handle.seek(toFileOffset: UInt64(end))
         handle.write(Data([0xFF, 0x00, 0x00, 0x00, 1, 2, 3, 4, 1, 2]))
         handle.closeFile()
 

@@ -42,17 +42,26 @@ def remote_read(seismo, pb, name, lo_s, hi_s):
 
 
 def record_offsets(path):
+    """Start offsets of the records in a WAL file; its zero-filled tail is its end."""
     data = open(path, "rb").read()
     offsets, at = [], 0
-    while at + 8 <= len(data):
+    while at + 8 <= len(data) and data[at:at + 8] != bytes(8):
         offsets.append(at)
         at += 8 + struct.unpack_from("<I", data, at)[0]
     return offsets
 
 
+def data_end(path):
+    """Where the records of a WAL file end (the rest, if any, is zero-filled ahead)."""
+    offsets = record_offsets(path)
+    return offsets[-1] + 8 + struct.unpack_from("<I", open(path, "rb").read(), offsets[-1])[0]
+
+
 def wal_files(data):
+    """WAL files holding records (not an empty or zero-filled spare)."""
     wal = os.path.join(data, "wal")
-    return [os.path.join(wal, f) for f in sorted(os.listdir(wal)) if os.path.getsize(os.path.join(wal, f)) > 0]
+    paths = [os.path.join(wal, f) for f in sorted(os.listdir(wal))]
+    return [p for p in paths if record_offsets(p)]
 
 
 def problems(seismo):
@@ -146,8 +155,8 @@ def test_torn_wal_tail_is_cut_and_the_rest_replayed(seismo_bin, stack, pb):
     seismo.kill9()
     wal = wal_files(data)[-1]
     last = record_offsets(wal)[-1]
-    with open(wal, "r+b") as f:
-        f.truncate(os.path.getsize(wal) - 3)
+    with open(wal, "r+b") as f:  # the last record cut short, as a crash mid-append leaves it
+        f.truncate(data_end(wal) - 3)
 
     seismo.start()
     assert problems(seismo)["wal_torn_tail"] == 1
