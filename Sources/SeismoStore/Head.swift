@@ -25,7 +25,7 @@ final class Head {
     init(span: Int64, spillDirectory: String? = nil) {
         self.span = span
         self.spillDirectory = spillDirectory
-        context = PageContext(span: span)
+        context = PageContext()
     }
 
     @inline(__always)

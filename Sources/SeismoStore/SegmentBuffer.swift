@@ -34,8 +34,16 @@ final class SegmentBuffer {
     }
 
     convenience init(start: Int64, span: Int64) {
-        self.init(start: start, span: span, context: PageContext(span: span))
+        self.init(start: start, span: span, context: PageContext())
     }
+
+    /// Where series `id`'s pages start, as an offset added to its rows: series cross page
+    /// boundaries in different seconds. With one phase for all, every series of a scrape
+    /// filled its page in the same second, and the request carrying that second froze and
+    /// encoded a page per series under the store lock (the light-load p99: every 16th
+    /// request took 3 ms more).
+    @inline(__always)
+    static func phase(_ id: Int) -> Int { id & (DensePage.rows - 1) }
 
     /// Stores one cell. Returns true when the row already held a sample (a collision):
     /// the later timestamp wins; on a tie the last write wins, which keeps retried
@@ -48,7 +56,7 @@ final class SegmentBuffer {
             columns.append(contentsOf: repeatElement(nil, count: more))
             cursors.append(contentsOf: repeatElement(ColumnCursor(), count: more))
         }
-        let row = Int(second - start)
+        let row = Int(second - start) + Self.phase(id)
         let index = row >> DensePage.shift
         let slot = row & (DensePage.rows - 1)
         let collided = cursors.withUnsafeMutableBufferPointer { all -> Bool in
@@ -122,9 +130,9 @@ final class SegmentBuffer {
         let lo = Swift.max(seconds.lowerBound, start)
         let hi = Swift.min(seconds.upperBound, start + span)
         guard lo < hi else { return }
-        let start = self.start
-        c.forEachCell(rows: Int(lo - start)..<Int(hi - start), cursor: cursors[Int(id)], context: context, spill: spill) { row, tag, bits in
-            body(start + Int64(row), tag, bits)
+        let origin = start - Int64(Self.phase(Int(id)))  // the second of shifted row 0
+        c.forEachCell(rows: Int(lo - origin)..<Int(hi - origin), cursor: cursors[Int(id)], context: context, spill: spill) { row, tag, bits in
+            body(origin + Int64(row), tag, bits)
         }
     }
 
@@ -143,8 +151,10 @@ final class SegmentBuffer {
     /// Freezes dense pages that end at or before `second` (see `SeriesColumn.freezeIdle`).
     func freezeIdle(endingAtOrBefore second: Int64) {
         let row = Int(Swift.min(second, start + span) - start)
-        guard row >= DensePage.rows else { return }
-        for (id, c) in presentColumns { c.freezeIdle(endingAtOrBefore: row, cursor: &cursors[id], context: context) }
+        guard row > 0 else { return }
+        for (id, c) in presentColumns {
+            c.freezeIdle(endingAtOrBefore: row + Self.phase(id), cursor: &cursors[id], context: context)
+        }
     }
 
     /// Moves every column's frozen pages to the spill file (opened on first use). Without

@@ -1,24 +1,15 @@
-/// Settings and scratch space shared by every column of one head. Used under the store
-/// lock only (one writer), like the head itself.
+/// Scratch space shared by every column of one head. Used under the store lock only (one
+/// writer), like the head itself.
 final class PageContext {
-    let span: Int
     /// Encoding scratch for `PageCodec.encode`.
     let scratch: UnsafeMutablePointer<UInt8>
 
-    init(span: Int64) {
-        self.span = Int(span)
+    init() {
         scratch = .allocate(capacity: PageCodec.maxEncodedBytes)
     }
 
     deinit {
         scratch.deallocate()
-    }
-
-    /// Rows of page `index`: the last page of a segment is short when the span is not a
-    /// multiple of the page size.
-    @inline(__always)
-    func rows(ofPage index: Int) -> Int {
-        Swift.min(DensePage.rows, span - index * DensePage.rows)
     }
 }
 
@@ -36,6 +27,10 @@ struct ColumnCursor {
 }
 
 /// One series' cells in one head segment, in pages of `DensePage.rows` seconds.
+///
+/// Rows here are the segment's rows shifted by the series' phase (`SegmentBuffer.phase`),
+/// so series cross page boundaries in different seconds; every page has `DensePage.rows`
+/// slots, and slots outside the segment simply stay absent.
 ///
 /// Only pages holding samples exist. The page the series is writing is dense (held by its
 /// `ColumnCursor`); when the series moves on to a later page, the pages it left are
@@ -103,7 +98,7 @@ final class SeriesColumn {
     private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
         guard index <= Int(highestStored) else { return }
         if let at = frozen.find(index: index) {
-            PageCodec.decode(frozen.payload(at), rows: context.rows(ofPage: index), into: page)
+            PageCodec.decode(frozen.payload(at), rows: DensePage.rows, into: page)
             frozen.remove(at)
             return
         }
@@ -115,7 +110,7 @@ final class SeriesColumn {
             guard !done else { return }
             FrozenPages.forEachRecord(in: blob) { i, at in
                 guard i == index, !done else { return }
-                PageCodec.decode(UnsafeRawBufferPointer(rebasing: blob[at.payload]), rows: context.rows(ofPage: index), into: page)
+                PageCodec.decode(UnsafeRawBufferPointer(rebasing: blob[at.payload]), rows: DensePage.rows, into: page)
                 done = true
             }
         }
@@ -124,7 +119,7 @@ final class SeriesColumn {
     }
 
     private func freeze(_ page: DensePage, index: Int, context: PageContext) {
-        let rows = context.rows(ofPage: index)
+        let rows = DensePage.rows
         // A page is created by a write, so it holds a sample; check anyway rather than
         // store an empty record.
         guard (0..<rows).contains(where: { page.tags[$0] != 0 }) else { return }
@@ -236,12 +231,12 @@ final class SeriesColumn {
             switch source {
             case .dense(let page):
                 let lo = Swift.max(rows.lowerBound, base) - base
-                let hi = Swift.min(rows.upperBound, base + context.rows(ofPage: index)) - base
+                let hi = Swift.min(rows.upperBound, base + DensePage.rows) - base
                 for slot in lo..<hi where page.tags[slot] != 0 {
                     body(base + slot, page.tags[slot], page.values[slot])
                 }
             case .encoded(let bytes):
-                PageCodec.forEachCell(bytes, rows: context.rows(ofPage: index)) { slot, tag, value in
+                PageCodec.forEachCell(bytes, rows: DensePage.rows) { slot, tag, value in
                     let row = base + slot
                     if rows.contains(row) { body(row, tag, value) }
                 }
