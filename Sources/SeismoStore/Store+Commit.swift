@@ -13,7 +13,11 @@ extension Store {
         var catalogBytes: [UInt8] = []
         while true {
             lock.lock()
-            while pendingWAL.isEmpty && catalog.pending.isEmpty && !commitStopped { lock.wait() }
+            // Woken by every append that waits for its fsync; the timeout writes what
+            // `appendWithoutWaiting` left when no such append follows.
+            while pendingWAL.isEmpty && catalog.pending.isEmpty && !commitStopped {
+                _ = lock.wait(until: Date().addingTimeInterval(1))
+            }
             if pendingWAL.isEmpty && catalog.pending.isEmpty && commitStopped {
                 lock.unlock()
                 return

@@ -62,6 +62,13 @@ extension Store {
         }
         if let last = work.map(\.name.end).max() { sealedUntil = max(sealedUntil, last) }
         sealing = work
+        // Appends that did not wait for their fsync (`appendWithoutWaiting`) may sit in
+        // the queue: a commit is asked for, so the wait below covers them too (a segment
+        // must not name a series whose catalog record is not durable yet).
+        if !work.isEmpty && (!pendingWAL.isEmpty || !catalog.pending.isEmpty) {
+            pendingSeq += 1
+            lock.signal()
+        }
         let waitFor = pendingSeq
         if newestSecond != Store.noSecond { head.freezeIdle(newestSecond: newestSecond) }
         updateHeadGauges()

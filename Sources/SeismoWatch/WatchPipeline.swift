@@ -348,7 +348,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         guard !scoreBatch.series.isEmpty else { return }
         defer { scoreBatch.removeAll(keepingCapacity: true) }
         do {
-            try store.append(scoreBatch, nowMs: Int64(Date().timeIntervalSince1970 * 1000)) { _ in }
+            try store.appendWithoutWaiting(scoreBatch, nowMs: Int64(Date().timeIntervalSince1970 * 1000))
         } catch {
             logger.warning("could not store anomaly scores", metadata: ["error": "\(error)"])
         }
