@@ -32,11 +32,8 @@ struct FrozenPages {
     mutating func append(index: Int, _ bytes: UnsafePointer<UInt8>, count length: Int) {
         let needed = count + 20 + length
         if needed > capacity {
-            // Grow by half, not double: the slack is memory every series pays, but the store
-            // is emptied at every spill and refills with a page or two, each of which cost a
-            // realloc when it grew by a quarter (~3 % of the CPU at saturation). The first
-            // allocation has room for two pages like this one.
-            let grown = capacity == 0 ? 2 * needed : Swift.max(needed, capacity + capacity / 2)
+            // Grow by a quarter, not double: the slack is memory every series pays.
+            let grown = Swift.max(needed, capacity + capacity / 4)
             guard let moved = realloc(base, grown) else { fatalError("head: out of memory growing a frozen page store") }
             base = moved.assumingMemoryBound(to: UInt8.self)
             capacity = grown

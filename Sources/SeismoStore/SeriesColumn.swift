@@ -47,23 +47,16 @@ final class SeriesColumn {
     /// Older pages reopened by late writes (rare; usually empty).
     private var thawed: [(index: Int, page: DensePage)] = []
     private var frozen = FrozenPages()
-    /// Highest page index ever frozen, plus one (0: none): a page above it is neither in
-    /// memory nor spilled, which spares the lookup when a series moves on, the usual case.
-    /// 16 bits: a 7-day segment has 37,801 pages.
-    private var storedPages: UInt16 = 0
-    /// The predictor the last page used (bit 0) and how many more pages reuse it before
-    /// it is estimated again (bits 1…): a series keeps its kind (counter, flat gauge) from
-    /// page to page, and the estimate was a third of the cost of freezing.
-    private var predictorState: UInt8 = 0
+    /// Highest page index ever frozen (-1: none): a page above it is neither in memory nor
+    /// spilled, which spares the lookup when a series moves on, the usual case.
+    private var highestStored: Int32 = -1
     /// Newest spilled blob (length 0: none). Blob: 8 bytes offset and 4 bytes length of
     /// the column's previous blob (little-endian), then `FrozenPages` records.
-    /// (Declared after the 3 bytes above so they share 8 bytes: the object is
+    /// (Declared after the 4-byte `highestStored` so the two share 8 bytes: the object is
     /// 56 bytes, one 64-byte malloc chunk per active series.)
     private var spillLength: UInt32 = 0
     private var spillOffset: UInt64 = 0
     static let blobHeaderBytes = 12
-    /// Pages frozen with the last estimated predictor before the next estimate.
-    static let predictorReuse: UInt8 = 7
 
     deinit {
         for t in thawed { t.page.deallocate() }
@@ -103,7 +96,7 @@ final class SeriesColumn {
 
     /// Loads the newest stored version of page `index` into `page` (cleared), if any.
     private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
-        guard index < Int(storedPages) else { return }
+        guard index <= Int(highestStored) else { return }
         if let at = frozen.find(index: index) {
             PageCodec.decode(frozen.payload(at), rows: DensePage.rows, into: page)
             frozen.remove(at)
@@ -130,18 +123,9 @@ final class SeriesColumn {
         // A page is created by a write, so it holds a sample; check anyway rather than
         // store an empty record.
         guard (0..<rows).contains(where: { page.tags[$0] != 0 }) else { return }
-        var predictor = predictorState & 1
-        var reuse = predictorState >> 1
-        if reuse == 0 {
-            predictor = PageCodec.cheaperPredictor(page, rows: rows)
-            reuse = Self.predictorReuse
-        } else {
-            reuse -= 1
-        }
-        predictorState = reuse << 1 | predictor
-        let length = PageCodec.encode(page, rows: rows, predictor: predictor, into: context.scratch)
+        let length = PageCodec.encode(page, rows: rows, into: context.scratch)
         frozen.append(index: index, context.scratch, count: length)
-        storedPages = Swift.max(storedPages, UInt16(index + 1))
+        highestStored = Swift.max(highestStored, Int32(index))
     }
 
     /// Freezes the dense pages that end at or before `row`: a series that stopped writing
