@@ -813,6 +813,10 @@ def main():
         for name, make in make_servers(args, workdir):
             results[name] = {}
             for phase in phases:
+                # The previous phase's server wrote hundreds of MB (WAL, segments, blocks)
+                # that the kernel is still writing back: without this, that writeback lands
+                # in the next phase's fsyncs and latencies, whichever server comes next.
+                os.sync()
                 print(f"-- {name}: {phase} ({time.time() - started:.0f}s)", file=sys.stderr)
                 if phase == "throughput":
                     results[name]["throughput"] = phase_throughput(make, bodies, manifest, args)
