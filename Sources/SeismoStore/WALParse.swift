@@ -60,7 +60,7 @@ extension WriteAheadLog {
                 } else {
                     switch RecordLog.read(raw, at: offset) {
                     case .valid(let payload, let next):
-                        if let count = sampleCount(payload) {
+                        if let count = WALSamples.count(payload) {
                             emit(payload, count: count, into: &result, sample)
                             offset = next
                             continue
@@ -105,12 +105,6 @@ extension WriteAheadLog {
         }
         result.maxSecond = maxSecond
         result.samples += count
-    }
-
-    /// Number of samples in a sample-record payload, or nil if it is not one: unknown
-    /// type byte, a truncated sample, or a series id that does not fit 32 bits.
-    static func sampleCount(_ payload: UnsafeRawBufferPointer) -> Int? {
-        WALSamples.count(payload)
     }
 
     /// Whether a zero run starts at `offset`: eight zero bytes, or all the bytes left if

@@ -15,8 +15,6 @@ import SeismoModel
 /// it at `currentSize` and its zero tail is its end.
 /// Not thread-safe: the store serialises access.
 final class WriteAheadLog {
-    /// The plain sample record type (still replayed; `WALSamples.deltaRecord` is written).
-    static let sampleRecord: UInt8 = WALSamples.plainRecord
     static let maxSpareBytes = 1 << 30
 
     struct FileInfo {

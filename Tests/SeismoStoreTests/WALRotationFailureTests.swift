@@ -13,7 +13,7 @@ import Glibc
     func record() -> [UInt8] {
         var bytes: [UInt8] = []
         let start = RecordLog.begin(&bytes)
-        bytes.append(WriteAheadLog.sampleRecord)
+        bytes.append(WALSamples.plainRecord)
         appendUVarint(0, to: &bytes)
         appendU64(1000, to: &bytes)
         appendU64(Double(1).bitPattern, to: &bytes)

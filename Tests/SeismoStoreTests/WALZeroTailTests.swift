@@ -9,7 +9,7 @@ import SeismoModel
     private func record(_ samples: [(id: UInt32, ms: Int64)]) -> [UInt8] {
         var bytes: [UInt8] = []
         let start = RecordLog.begin(&bytes)
-        bytes.append(WriteAheadLog.sampleRecord)
+        bytes.append(WALSamples.plainRecord)
         for s in samples {
             appendUVarint(UInt64(s.id), to: &bytes)
             appendU64(UInt64(bitPattern: s.ms), to: &bytes)

@@ -52,7 +52,7 @@ private func checkWAL(_ file: [UInt8]) {
     check(clean.damage.isEmpty, "the intact bytes do not parse cleanly: \(clean.damage)")
     check(fromIntact.elementsEqual(samples, by: { $0 == $1 }), "the intact bytes hold other samples")
 
-    var payload: [UInt8] = [WriteAheadLog.sampleRecord]
+    var payload: [UInt8] = [WALSamples.plainRecord]
     for (id, t, bits) in samples {
         appendUVarint(UInt64(id), to: &payload)
         appendU64(UInt64(bitPattern: t), to: &payload)
