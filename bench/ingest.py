@@ -27,6 +27,7 @@ import math
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -276,6 +277,23 @@ def parse_counter(text: str, name: str, label_filter: str = "") -> float:
     return total
 
 
+# Samples a server received and did not store, by its own counters: seismo's rejections
+# (too old for its window, invalid), VictoriaMetrics' ignored rows, Prometheus' out-of-
+# bounds / out-of-order / too-old appends. Requests refused whole also show in non-2xx.
+REFUSED_COUNTERS = {
+    "seismo": ["seismo_samples_rejected_total"],
+    "victoria-metrics": ["vm_rows_ignored_total"],
+    "prometheus": ["prometheus_tsdb_out_of_bound_samples_total", "prometheus_tsdb_out_of_order_samples_total",
+                   "prometheus_tsdb_too_old_samples_total"],
+}
+
+
+def refused_samples(srv: "Server") -> float:
+    names = REFUSED_COUNTERS["seismo" if srv.name.startswith("seismo") else srv.name]
+    text = http_get(srv.metrics_url, timeout=10)[1]
+    return sum(parse_counter(text, n) for n in names)
+
+
 def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rpartition(")")[2].split()
@@ -416,13 +434,18 @@ def make_servers(args, workdir):
 
 # ----------------------------------------------------------------------------- load
 
-def run_wrk(url: str, bodies_dir: str, threads: int, duration: int, srv: Server, target: float):
+def run_wrk(url: str, bodies_dir: str, threads: int, duration: int, srv: Server, target: float,
+            rounds: int, max_skew: int):
     """Replays the cached streams with wrk while sampling the server's accepted counter
     every 0.5 s. wrk always sleeps its full -d even when every stream has run out, so it
     gets SIGINT (on which it stops and still prints its statistics) once the counter
-    reaches target. Returns (parsed BENCH_JSON line, end time, [(time, accepted)])."""
+    reaches target. A stream more than max_skew rounds (s of data time) ahead of the
+    slowest one waits for it (post_bodies.lua; 0 = no bound). Returns (parsed BENCH_JSON
+    line, end time, [(time, accepted)])."""
+    progress = tempfile.mkdtemp(prefix="seismo-wrk-progress-")
+    extra = [progress, str(threads), str(rounds), str(max_skew)] if max_skew > 0 else []
     wrk = subprocess.Popen(["wrk", f"-t{threads}", f"-c{threads}", f"-d{duration}s", "--timeout", "30s", "--latency",
-                            "-s", os.path.join(HERE, "post_bodies.lua"), url, "--", bodies_dir],
+                            "-s", os.path.join(HERE, "post_bodies.lua"), url, "--", bodies_dir, *extra],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     samples = []
     deadline = time.time() + duration + 120
@@ -442,6 +465,7 @@ def run_wrk(url: str, bodies_dir: str, threads: int, duration: int, srv: Server,
         wrk.kill()
         out, err = wrk.communicate()
     t_end = time.time()
+    shutil.rmtree(progress, ignore_errors=True)
     m = re.search(r"BENCH_JSON (\{.*\})", out)
     if not m:
         raise RuntimeError(f"wrk failed (exit {wrk.returncode}):\n{out}\n{err}")
@@ -518,9 +542,10 @@ def phase_throughput(make, bodies_dir, manifest, args):
     try:
         url = f"http://127.0.0.1:{srv.port}/api/v1/write"
         a0, c0 = srv.accepted(), cpu_seconds(srv.proc.pid)
+        refused0 = refused_samples(srv)
         t_start = time.time()
         w, t_wrk_end, samples = run_wrk(url, bodies_dir, args.threads, args.duration, srv,
-                                        a0 + manifest["samples"])
+                                        a0 + manifest["samples"], manifest["rounds"], args.max_skew)
         time.sleep(1.0)  # let in-flight work settle before reading counters
         a1, c1 = srv.accepted(), cpu_seconds(srv.proc.pid)
         rss = rss_mb(srv.proc.pid)
@@ -538,6 +563,8 @@ def phase_throughput(make, bodies_dir, manifest, args):
              "cpu_s": cpu, "per_cpu_s": accepted / cpu if cpu > 0 else float("nan"),
              "p50_ms": w["p50"] / 1000, "p99_ms": w["p99"] / 1000, "max_ms": w["max"] / 1000,
              "requests": w["requests"], "non2xx": w["non2xx"], "timeouts": w["timeouts"], "rss_mb": rss,
+             "refused": refused_samples(srv) - refused0,
+             "skew_holds": w.get("held"), "max_lead_rounds": w.get("max_lead"),
              "stored_self": (counter(srv.metrics_url, "seismo_samples_stored_total") - accepted
                              if srv.name.startswith("seismo") else None),
              "rejected": (counter(srv.metrics_url, "seismo_samples_rejected_total")
@@ -547,7 +574,16 @@ def phase_throughput(make, bodies_dir, manifest, args):
              "detect_dropped": (counter(srv.metrics_url, "seismo_detect_samples_dropped_total")
                                 if srv.name == "seismo" else None)}
     finally:
+        # The server's whole CPU time is known once it has been reaped: the children's
+        # rusage grows by exactly its lifetime's CPU across this stop (wrk was reaped
+        # before). Minus the CPU before the load, that counts the graceful stop too:
+        # seismo's final seal, VictoriaMetrics' flush, i.e. every sample's whole cost.
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         srv.stop(args.stop_timeout)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    lifetime = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    cpu_all = lifetime - c0
+    r.update({"cpu_s_with_stop": cpu_all, "per_cpu_s_with_stop": accepted / cpu_all if cpu_all > 0 else float("nan")})
     # Disk: seismo sealed its head into Parquet on SIGTERM and VictoriaMetrics flushed its
     # in-memory parts; Prometheus keeps head + WAL until a 2 h block is cut, so its figure
     # is the uncompacted WAL+head size.
@@ -636,7 +672,7 @@ def phase_cardinality(make, bodies_dir, manifest, args):
         idle = rss_mb(srv.proc.pid)
         a0 = srv.accepted()
         w, _, _ = run_wrk(f"http://127.0.0.1:{srv.port}/api/v1/write", bodies_dir, args.threads, args.phase_limit,
-                          srv, a0 + manifest["samples"])
+                          srv, a0 + manifest["samples"], manifest["rounds"], args.max_skew)
         got = wait_for_count(srv, a0 + manifest["samples"]) - a0
         time.sleep(2.0)  # background work (flushes, detection) triggered by the last requests
         after = rss_mb(srv.proc.pid)
@@ -667,9 +703,12 @@ ROWS = [  # (label, phase, key, format)
     ("accepted samples/s (saturation)", "throughput", "rate", ",.0f"),
     ("server CPU-s (saturation)", "throughput", "cpu_s", ".1f"),
     ("samples per CPU-s", "throughput", "per_cpu_s", ",.0f"),
+    ("  same, CPU incl. graceful stop", "throughput", "per_cpu_s_with_stop", ",.0f"),
     ("p50 ms at saturation", "throughput", "p50_ms", ".1f"),
     ("p99 ms at saturation", "throughput", "p99_ms", ".1f"),
     ("non-2xx at saturation", "throughput", "non2xx", "d"),
+    ("refused samples (saturation)", "throughput", "refused", ",.0f"),
+    ("max stream skew, s of data", "throughput", "max_lead_rounds", "d"),
     ("RSS MB after saturation", "throughput", "rss_mb", ".0f"),
     ("disk bytes/sample (whole dir)", "throughput", "disk_bytes_per_sample", ".2f"),
     ("  seismo: Parquet segments only", "throughput", "parquet_bytes_per_sample", ".2f"),
@@ -715,7 +754,7 @@ def print_report(results, args, manifest, card_manifest):
         if all(v is None for v in vals):
             continue
         line = f"{label:34s}" + "".join(f"{fmt(v, spec):>13s}" for v in vals)
-        if key not in ("non2xx", "stop_s", "idle_rss_mb", "fsync_mean_ms", "parquet_bytes_per_sample"):
+        if key not in ("non2xx", "refused", "max_lead_rounds", "stop_s", "idle_rss_mb", "fsync_mean_ms", "parquet_bytes_per_sample"):
             for p in peers:
                 r = ratio(results["seismo"].get(phase, {}).get(key), results[p].get(phase, {}).get(key))
                 line += f"{('x' + format(r, '.2f')) if r is not None else '-':>13s}"
@@ -779,6 +818,9 @@ def main():
     ap.add_argument("--cardinality-samples", type=int, default=6_000_000,
                     help="sample budget of the cardinality set; rounds = budget / N, 3..60 (default 6M)")
     ap.add_argument("--cardinality-rounds", type=int, default=0, help="override: seconds of data per series")
+    ap.add_argument("--max-skew", type=int, default=600,
+                    help="s of data time a wrk stream may run ahead of the slowest one before it waits "
+                         "(default 600; 0 = unbounded). Unbounded, long runs drift past seismo's 1 h window")
     ap.add_argument("--phase-limit", type=int, default=60, help="upper bound in s of the cardinality load (default 60)")
     ap.add_argument("--stop-timeout", type=int, default=60, help="s to wait after SIGTERM before SIGKILL (default 60)")
     ap.add_argument("--peers", action="store_true", help="also run VictoriaMetrics 1.79 and Prometheus 2.42")
