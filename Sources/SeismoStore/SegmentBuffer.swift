@@ -140,12 +140,14 @@ final class SegmentBuffer {
     /// (second − seconds.lowerBound); absent seconds are left as they are.
     func copyCells(of id: UInt32, seconds: Range<Int64>,
                    values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
-        let origin = seconds.lowerBound
-        forEachCell(of: id, seconds: seconds) { second, tag, bits in
-            let at = Int(second - origin)
-            values[at] = bits
-            tags[at] = tag
-        }
+        guard let c = column(id) else { return }
+        let lo = Swift.max(seconds.lowerBound, start)
+        let hi = Swift.min(seconds.upperBound, start + span)
+        guard lo < hi else { return }
+        let origin = start - Int64(Self.phase(Int(id)))  // the second of shifted row 0
+        let skip = Int(lo - seconds.lowerBound)  // destination index of second `lo`
+        c.copyCells(rows: Int(lo - origin)..<Int(hi - origin), cursor: cursors[Int(id)], spill: spill,
+                    values: values + skip, tags: tags + skip)
     }
 
     /// Freezes dense pages that end at or before `second` (see `SeriesColumn.freezeIdle`).

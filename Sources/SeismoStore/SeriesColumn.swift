@@ -107,12 +107,15 @@ final class SeriesColumn {
         var blobs: [UnsafeMutableRawPointer] = []
         defer { for b in blobs { b.deallocate() } }
         forEachSpilledBlob(spill, buffers: &blobs) { blob in
-            guard !done else { return }
             FrozenPages.forEachRecord(in: blob) { i, at in
                 guard i == index, !done else { return }
                 PageCodec.decode(UnsafeRawBufferPointer(rebasing: blob[at.payload]), rows: DensePage.rows, into: page)
                 done = true
             }
+            // Newest first: the first copy found is the page. Reading on would cost a
+            // pread per older blob, and a series whose sender lags behind the others has
+            // its page frozen and spilled by `freezeIdle` and reopened here on every sweep.
+            return !done
         }
         // The spilled copy stays; the dense one now wins over it, and so will the copy
         // frozen from it later.
@@ -170,47 +173,46 @@ final class SeriesColumn {
         frozen.release()
     }
 
-    /// Calls `body` with the records of every spilled blob, newest first. Each blob is
-    /// read into a buffer appended to `buffers`, which the caller deallocates: records
-    /// seen by `body` stay readable until then.
+    /// Calls `body` with the records of every spilled blob, newest first, until it returns
+    /// false. Each blob is read into a buffer appended to `buffers`, which the caller
+    /// deallocates: records seen by `body` stay readable until then.
     private func forEachSpilledBlob(_ file: SpillFile, buffers: inout [UnsafeMutableRawPointer],
-                                    _ body: (UnsafeRawBufferPointer) -> Void) {
+                                    _ body: (UnsafeRawBufferPointer) -> Bool) {
         var offset = spillOffset
         var length = Int(spillLength)
         while length > 0 {
             let blob = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
             buffers.append(blob)
             file.read(at: offset, count: length, into: blob)
-            body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes))
+            guard body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes)) else { return }
             offset = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             length = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
         }
     }
 
-    /// Calls `body(row, tag, valueBits)` for every present cell with a row in `rows`, in
-    /// row order, wherever its page is (dense, frozen, spilled).
-    ///
-    /// Encoded pages are decoded where they lie: in the frozen store, or in the spilled
-    /// blobs, which are read once into buffers kept until the end. The seal calls this once
-    /// per series and segment, so it allocates a handful of buffers per call, not one per
-    /// page.
-    func forEachCell(rows: Range<Int>, cursor: ColumnCursor, context: PageContext, spill: SpillFile?,
-                     _ body: (Int, UInt16, UInt64) -> Void) {
-        guard !rows.isEmpty else { return }
+    /// Where the newest version of a page lies.
+    private enum PageSource {
+        case dense(DensePage)
+        case encoded(UnsafeRawBufferPointer)
+    }
+
+    /// The newest version of every page overlapping `rows`, in page order, with `body`
+    /// called while the encoded ones are readable: dense, then frozen in memory, then the
+    /// spilled blobs newest first. The blobs are read once into buffers kept until `body`
+    /// returns, so a call allocates a handful of buffers, not one per page.
+    private func withNewestPages(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?,
+                                 _ body: ([(index: Int, source: PageSource)]) -> Void) {
         let firstPage = rows.lowerBound >> DensePage.shift
         let lastPage = (rows.upperBound - 1) >> DensePage.shift
-        enum Source {
-            case dense(DensePage)
-            case encoded(UnsafeRawBufferPointer)
-        }
-        // The newest version of each page wins: dense, then frozen in memory, then the
-        // spilled blobs newest first. `taken` marks the pages already found.
-        var pages: [(index: Int, source: Source)] = []
-        var taken = [Bool](repeating: false, count: lastPage - firstPage + 1)
-        func take(_ index: Int, _ source: Source) {
-            guard index >= firstPage && index <= lastPage, !taken[index - firstPage] else { return }
-            taken[index - firstPage] = true
-            pages.append((index, source))
+        // One slot per page in range, filled by the first (newest) version found: page
+        // order comes from the slots, not from sorting (the spilled blobs come newest
+        // first, so the pages arrive out of order; sorting them was ~7 % of the seal).
+        var slots = [PageSource?](repeating: nil, count: lastPage - firstPage + 1)
+        var found = 0
+        func take(_ index: Int, _ source: PageSource) {
+            guard index >= firstPage && index <= lastPage, case .none = slots[index - firstPage] else { return }
+            slots[index - firstPage] = source
+            found += 1
         }
         for t in thawed { take(t.index, .dense(t.page)) }
         if let c = cursor.page { take(Int(cursor.index), .dense(c)) }
@@ -223,22 +225,85 @@ final class SeriesColumn {
                 FrozenPages.forEachRecord(in: records) { index, at in
                     take(index, .encoded(UnsafeRawBufferPointer(rebasing: records[at.payload])))
                 }
+                return true
             }
         }
-        pages.sort { $0.index < $1.index }
-        for (index, source) in pages {
-            let base = index * DensePage.rows
-            switch source {
-            case .dense(let page):
-                let lo = Swift.max(rows.lowerBound, base) - base
-                let hi = Swift.min(rows.upperBound, base + DensePage.rows) - base
-                for slot in lo..<hi where page.tags[slot] != 0 {
-                    body(base + slot, page.tags[slot], page.values[slot])
+        var pages: [(index: Int, source: PageSource)] = []
+        pages.reserveCapacity(found)
+        for (k, slot) in slots.enumerated() {
+            if let source = slot { pages.append((firstPage + k, source)) }
+        }
+        body(pages)
+    }
+
+    /// Writes every present cell with a row in `rows` to `values`/`tags` at
+    /// (row − rows.lowerBound); absent rows are left as they are. The seal's path: pages
+    /// that lie wholly inside `rows` are decoded straight into the destination (the
+    /// per-cell callbacks of `forEachCell` were most of the seal's page decoding), the
+    /// two partial ones per series (pages start at the series' phase) through a scratch
+    /// page. Allocates nothing shared: the seal runs outside the store lock.
+    func copyCells(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?,
+                   values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
+        guard !rows.isEmpty else { return }
+        withNewestPages(rows: rows, cursor: cursor, spill: spill) { pages in
+            var scratch: DensePage?
+            defer { scratch?.deallocate() }
+            for (index, source) in pages {
+                let base = index * DensePage.rows
+                if base >= rows.lowerBound && base + DensePage.rows <= rows.upperBound {
+                    let at = base - rows.lowerBound
+                    let view = DensePage(values: values + at, tags: tags + at)
+                    switch source {
+                    case .dense(let page):
+                        for slot in 0..<DensePage.rows where page.tags[slot] != 0 {
+                            view.tags[slot] = page.tags[slot]
+                            view.values[slot] = page.values[slot]
+                        }
+                    case .encoded(let bytes):
+                        PageCodec.decode(bytes, rows: DensePage.rows, into: view)
+                    }
+                    continue
                 }
-            case .encoded(let bytes):
-                PageCodec.forEachCell(bytes, rows: DensePage.rows) { slot, tag, value in
-                    let row = base + slot
-                    if rows.contains(row) { body(row, tag, value) }
+                let page: DensePage
+                switch source {
+                case .dense(let p):
+                    page = p
+                case .encoded(let bytes):
+                    if scratch == nil { scratch = DensePage.allocate() } else { scratch!.clear() }
+                    PageCodec.decode(bytes, rows: DensePage.rows, into: scratch!)
+                    page = scratch!
+                }
+                let lo = Swift.max(rows.lowerBound, base)
+                let hi = Swift.min(rows.upperBound, base + DensePage.rows)
+                for row in lo..<hi where page.tags[row - base] != 0 {
+                    tags[row - rows.lowerBound] = page.tags[row - base]
+                    values[row - rows.lowerBound] = page.values[row - base]
+                }
+            }
+        }
+    }
+
+    /// Calls `body(row, tag, valueBits)` for every present cell with a row in `rows`, in
+    /// row order, wherever its page is (dense, frozen, spilled). Encoded pages are decoded
+    /// where they lie.
+    func forEachCell(rows: Range<Int>, cursor: ColumnCursor, context: PageContext, spill: SpillFile?,
+                     _ body: (Int, UInt16, UInt64) -> Void) {
+        guard !rows.isEmpty else { return }
+        withNewestPages(rows: rows, cursor: cursor, spill: spill) { pages in
+            for (index, source) in pages {
+                let base = index * DensePage.rows
+                switch source {
+                case .dense(let page):
+                    let lo = Swift.max(rows.lowerBound, base) - base
+                    let hi = Swift.min(rows.upperBound, base + DensePage.rows) - base
+                    for slot in lo..<hi where page.tags[slot] != 0 {
+                        body(base + slot, page.tags[slot], page.values[slot])
+                    }
+                case .encoded(let bytes):
+                    PageCodec.forEachCell(bytes, rows: DensePage.rows) { slot, tag, value in
+                        let row = base + slot
+                        if rows.contains(row) { body(row, tag, value) }
+                    }
                 }
             }
         }
