@@ -80,14 +80,23 @@ final class Head {
     var seriesColumns: Int { segments.values.reduce(0) { $0 + $1.columnCount } }
     var bytes: Int { segments.values.reduce(0) { $0 + $1.bytes } }
 
-    /// Freezes the dense pages of series that stopped writing (pages ending a page length
+    /// How far behind the newest second a series' dense page must end before the sweep
+    /// takes the series for stopped: Prometheus' own staleness (5 min). `newestSecond` is
+    /// the newest of all senders, and remote-write shards do not move in step: a shard a
+    /// minute behind the others is still writing its series, and with a margin of one
+    /// page every sweep froze, spilled and then reopened the page each of its series was
+    /// writing (the ingest benchmark's streams drift minutes apart; perf put that cycle at
+    /// ~10 % of the server's CPU). A stopped series keeps its dense page this much longer.
+    static let idleSeconds: Int64 = 300
+
+    /// Freezes the dense pages of series that stopped writing (pages ending `idleSeconds`
     /// or more before `newestSecond`), then moves every frozen page to the spill files
     /// when the head has a spill directory. Cheap to call often: sweeps once per `sweepSeconds`.
     func freezeIdle(newestSecond: Int64) {
         guard newestSecond >= lastIdleSweep &+ Head.sweepSeconds else { return }
         lastIdleSweep = newestSecond
         for segment in segments.values {
-            segment.freezeIdle(endingAtOrBefore: newestSecond - Int64(DensePage.rows))
+            segment.freezeIdle(endingAtOrBefore: newestSecond - Head.idleSeconds)
             segment.spillFrozen()
         }
     }

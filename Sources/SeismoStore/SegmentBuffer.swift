@@ -159,6 +159,9 @@ final class SegmentBuffer {
         }
     }
 
+    /// Series whose in-order page is dense (writing, or stopped and not swept yet).
+    var denseSeries: Int { cursors.reduce(0) { $0 + ($1.page == nil ? 0 : 1) } }
+
     /// Moves every column's frozen pages to the spill file (opened on first use). Without
     /// a spill path, or when the file cannot be created, they stay in memory.
     func spillFrozen() {

@@ -159,22 +159,47 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
             }
         }
         let before = head.bytes
-        // Series 1 stops at second 99; series 0 goes on. The sweep freezes series 1's page.
-        for s in 100..<300 as Range<Int64> {
+        // Series 1 stops at second 99; series 0 goes on past `Head.idleSeconds`. The sweep
+        // freezes series 1's page.
+        for s in 100..<500 as Range<Int64> {
             _ = head.put(series: 0, timestampMs: (base + s) * 1000, valueBits: UInt64(s))
             _ = reference.put(series: 0, timestampMs: (base + s) * 1000, bits: UInt64(s))
         }
         // The sweep frees series 1's dense page (its frozen copy costs a few bytes).
         let beforeSweep = head.bytes
-        head.freezeIdle(newestSecond: base + 299)
+        head.freezeIdle(newestSecond: base + 499)
         #expect(head.bytes <= beforeSweep - DensePage.byteCount / 2)
-        #expect(head.bytes < before + 2 * DensePage.byteCount)
+        #expect(head.bytes < before + 3 * DensePage.byteCount)  // + series 0's 400 s, frozen
         // A write into the frozen last page of series 1 thaws it and then continues in order.
         for s in [99, 100, 101] as [Int64] {
             let ms = (base + s) * 1000 + 5
             #expect(head.put(series: 1, timestampMs: ms, valueBits: 77) == reference.put(series: 1, timestampMs: ms, bits: 77))
         }
         for series in 0..<2 as Range<UInt32> {
+            #expect(headCells(head, series, in: base..<(base + 3600)) == reference.ordered(series, in: base..<(base + 3600)))
+        }
+    }
+
+    @Test func seriesOfALaggingSenderAreNotTakenForStopped() {
+        // Series 0 is sent in step with the newest second; series 1 by a sender two
+        // minutes behind. The sweeps must leave series 1's page dense (nothing frozen or
+        // spilled for it but the pages it moved on from), and a series that really
+        // stopped is frozen once it is `Head.idleSeconds` behind.
+        let dir = makeTempDirectory()
+        let head = Head(span: 3600, spillDirectory: dir)
+        var reference = ReferenceHead()
+        // Sweeps run every `Head.sweepSeconds` from second 0; the loop ends on one (576).
+        for s in 0...576 as ClosedRange<Int64> {
+            for (series, second) in [(UInt32(0), s), (UInt32(1), s - 120), (UInt32(2), min(s, 50))] where second >= 0 {
+                let ms = (base + second) * 1000
+                _ = head.put(series: series, timestampMs: ms, valueBits: UInt64(second))
+                _ = reference.put(series: series, timestampMs: ms, bits: UInt64(second))
+            }
+            head.freezeIdle(newestSecond: base + s)
+        }
+        // Dense: series 0 and 1 (writing), not series 2 (stopped at 50, 526 s before).
+        #expect(head.segments[base]!.denseSeries == 2)
+        for series in 0..<3 as Range<UInt32> {
             #expect(headCells(head, series, in: base..<(base + 3600)) == reference.ordered(series, in: base..<(base + 3600)))
         }
     }
