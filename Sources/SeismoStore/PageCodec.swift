@@ -37,8 +37,108 @@ enum PageCodec {
     /// page of every active series is frozen once, so this runs once per ~16 samples
     /// ingested, and the estimate picks the shorter encoding on steady counters and flat
     /// gauges alike (either choice decodes exactly).
+    ///
+    /// One pass over the page gathers the present rows and their residuals under both
+    /// predictors (the estimate needs them anyway); the bits are then written from the
+    /// chosen residuals, with each row's tag and residual headers in one write. The
+    /// output is byte for byte that of `encode(_:rows:predictor:into:)` with
+    /// `cheaperPredictor`, which stays as the plain reference (perf had the estimate, the
+    /// second pass and the bit writer calls at ~6 % of the server's CPU at saturation).
     static func encode(_ page: DensePage, rows: Int, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        encode(page, rows: rows, predictor: cheaperPredictor(page, rows: rows), into: out)
+        precondition(rows <= 64, "the absent mask is 64 bits")
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 3 * rows) { scratch in
+            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: rows) { tagScratch in
+                encodeOnePass(page, rows: rows, into: out, scratch: scratch.baseAddress!, tags: tagScratch.baseAddress!)
+            }
+        }
+    }
+
+    /// `scratch`: 3 × rows words (first value, then residuals under each predictor);
+    /// `tags`: rows entries.
+    @inline(__always)
+    private static func encodeOnePass(_ page: DensePage, rows: Int, into out: UnsafeMutablePointer<UInt8>,
+                                      scratch: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) -> Int {
+        let previous = scratch + rows  // residual against the previous value
+        let linear = scratch + 2 * rows  // residual against the linear extrapolation
+        var absent: UInt64 = 0
+        var n = 0
+        var p1: UInt64 = 0
+        var p2: UInt64 = 0
+        var costPrevious = 0
+        var costLinear = 0
+        @inline(__always) func cost(_ residual: UInt64) -> Int {
+            residual == 0 ? 1 : 14 + 64 - residual.leadingZeroBitCount - residual.trailingZeroBitCount
+        }
+        for row in 0..<rows {
+            let tag = page.tags[row]
+            if tag == 0 {
+                absent |= 1 << UInt64(row)
+                continue
+            }
+            let value = page.values[row]
+            tags[n] = tag
+            if n == 0 {
+                scratch[0] = value
+            } else {
+                let r0 = value ^ p1
+                let r1 = n >= 2 ? value ^ predict(1, p1, p2, n) : r0
+                previous[n] = r0
+                linear[n] = r1
+                costPrevious += cost(r0)
+                costLinear += cost(r1)
+            }
+            p2 = p1
+            p1 = value
+            n += 1
+        }
+        let predictor: UInt8 = costLinear < costPrevious ? 1 : 0
+        let residuals = predictor == 1 ? linear : previous
+        var at = writeUVarint(absent, to: out)
+        out[at] = predictor
+        at += 1
+        var bits = BitWriter(base: out + at)
+        guard n > 0 else { return at + bits.finish() }
+        bits.write(scratch[0], 64)
+        bits.write(UInt64(tags[0]), tagBits)
+        var previousTag = tags[0]
+        var windowLead = -1
+        var windowWidth = 0
+        for k in 1..<n {
+            // Headers of the row in one write (at most 1 + 10 + 2 + 6 + 6 = 25 bits):
+            // tag `0` or `1` + 10 bits, then residual `0`, `10`, or `11` + lead + width.
+            let tag = tags[k]
+            var header: UInt64
+            var headerBits: Int
+            if tag == previousTag {
+                header = 0
+                headerBits = 1
+            } else {
+                header = 1 << UInt64(tagBits) | (UInt64(tag) & lowBits(tagBits))
+                headerBits = 1 + tagBits
+            }
+            previousTag = tag
+            let residual = residuals[k]
+            if residual == 0 {
+                bits.write(header << 1, headerBits + 1)
+                continue
+            }
+            let lead = residual.leadingZeroBitCount
+            let trail = residual.trailingZeroBitCount
+            if windowLead >= 0 && lead >= windowLead && trail >= 64 - windowLead - windowWidth {
+                header = header << 2 | 0b10
+                headerBits += 2
+                bits.write(header, headerBits)
+                bits.write(residual >> UInt64(64 - windowLead - windowWidth), windowWidth)
+            } else {
+                windowLead = lead
+                windowWidth = 64 - lead - trail
+                header = ((header << 2 | 0b11) << 6 | UInt64(lead)) << 6 | UInt64(windowWidth - 1)
+                headerBits += 14
+                bits.write(header, headerBits)
+                bits.write(residual >> UInt64(trail), windowWidth)
+            }
+        }
+        return at + bits.finish()
     }
 
     static func cheaperPredictor(_ page: DensePage, rows: Int) -> UInt8 {

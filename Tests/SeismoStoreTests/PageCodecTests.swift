@@ -61,6 +61,10 @@ let awkwardBits: [UInt64] = [
         }
         let length = PageCodec.encode(page, rows: rows, into: out)
         #expect(lengths.contains(length), sourceLocation: sourceLocation)
+        // The one-pass encoder writes exactly what the plain one writes with the estimate's pick.
+        let fast = Array(UnsafeBufferPointer(start: out, count: length))
+        let reference = PageCodec.encode(page, rows: rows, predictor: PageCodec.cheaperPredictor(page, rows: rows), into: out)
+        #expect(fast == Array(UnsafeBufferPointer(start: out, count: reference)), sourceLocation: sourceLocation)
         return length
     }
 
