@@ -7,6 +7,9 @@ final class ColumnChunkWriter {
     let doubleEncoding: ParquetDoubleEncoding
     var body: [UInt8] = []
     private var compressed: [UInt8] = []
+    /// Present values of a page with gaps, gathered for BYTE_STREAM_SPLIT.
+    private var gathered = UnsafeMutablePointer<UInt64>.allocate(capacity: 0)
+    private var gatheredCapacity = 0
     private var header = ThriftCompactWriter(capacity: 64)
 
     init(output: FileOutput, codec: ParquetCodec, maxPageBytes: Int, doubleEncoding: ParquetDoubleEncoding = .plain) {
@@ -14,6 +17,19 @@ final class ColumnChunkWriter {
         self.doubleEncoding = doubleEncoding
         self.codec = codec == .snappy ? CompressionCodec.snappy : CompressionCodec.uncompressed
         self.maxPageBytes = maxPageBytes
+    }
+
+    deinit {
+        gathered.deallocate()
+    }
+
+    private func gatherScratch(_ count: Int) -> UnsafeMutablePointer<UInt64> {
+        if count > gatheredCapacity {
+            gathered.deallocate()
+            gathered = .allocate(capacity: count)
+            gatheredCapacity = count
+        }
+        return gathered
     }
 
     /// Compresses `body` and writes header + body. Returns the page's sizes
@@ -108,17 +124,30 @@ final class ColumnChunkWriter {
                         stats.add(bits)
                     }
                 case .byteStreamSplit:
-                    // Byte k of value j goes to stream k: out[k * present + j].
+                    // Byte k of value j goes to stream k: out[k * present + j]. The present
+                    // values are gathered first (a sealed column is usually all present, and
+                    // then they are used where they lie), then each stream is written in a
+                    // loop of its own: sequential stores the compiler vectorizes, where a
+                    // scatter of 8 single bytes per value was most of this function's time.
                     let streams = out.assumingMemoryBound(to: UInt8.self)
-                    for r in pageStart..<row where presence[r] != 0 {
-                        let bits = values[r]
-                        var p = streams + j
-                        for k in 0..<8 {
-                            p.pointee = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))
-                            p += present
+                    let dense: UnsafePointer<UInt64>
+                    if present > 0 && present == row - pageStart {
+                        dense = values.baseAddress! + pageStart
+                        for r in pageStart..<row { stats.add(values[r]) }
+                    } else {
+                        let gathered = gatherScratch(present)
+                        for r in pageStart..<row where presence[r] != 0 {
+                            let bits = values[r]
+                            gathered[j] = bits
+                            j += 1
+                            stats.add(bits)
                         }
-                        j += 1
-                        stats.add(bits)
+                        dense = UnsafePointer(gathered)
+                    }
+                    for k in 0..<8 {
+                        let stream = streams + k * present
+                        let shift = 8 * UInt64(k)
+                        for i in 0..<present { stream[i] = UInt8(truncatingIfNeeded: dense[i] >> shift) }
                     }
                 }
             }
