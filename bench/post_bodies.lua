@@ -100,7 +100,8 @@ local function read_slowest()
 end
 
 function delay()
-  if not progress_dir or checking then return 0 end
+  -- a used-up stream only stops (request()): it is ahead of nobody
+  if not progress_dir or checking or sent >= #bodies then return 0 end
   local mine = round_of(sent)
   -- publish and look every 8 bodies (and on every hold): cheap, and the bound is in
   -- hundreds of rounds
