@@ -38,6 +38,8 @@ import tempfile
 import time
 import urllib.request
 
+import node_values
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -136,21 +138,26 @@ def node_series(n_total: int, rng: random.Random):
         h += 1
 
 
-def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None):
+def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None,
+             values: str = "node"):
     """Writes s<thread>_<n>.bin bodies: thread k owns series k, k+threads, ...; each round
     every thread sends all its series at that round's timestamp, in bodies of per_body.
-    t0_s is the first round's unix second (default: rounds + 60 s before now)."""
+    t0_s is the first round's unix second (default: rounds + 60 s before now); `values`
+    names the value model in node_values.py."""
     import snappy
 
     rng = random.Random(42)
     series = list(node_series(n_series, rng))
-    prefixes, base, rate = [], [], []
-    for labels, counter in series:
+    t0_ms = ((int(time.time()) - rounds - 60) if t0_s is None else t0_s) * 1000
+    prefixes, models = [], []
+    for s, (labels, counter) in enumerate(series):
         lab = b"".join(ld(1, ld(1, k.encode()) + ld(2, v.encode())) for k, v in labels)
         prefixes.append(lab)
-        base.append(rng.uniform(0, 1e6) if counter else rng.uniform(0, 1e4))
-        rate.append(rng.uniform(0.01, 1000.0) if counter else 0.0)
-    t0_ms = ((int(time.time()) - rounds - 60) if t0_s is None else t0_s) * 1000
+        if values == "linear":
+            models.append(node_values.linear_model(counter, s, rng))
+        else:
+            d = dict(labels)
+            models.append(node_values.node_model(d["__name__"], d, random.Random(42_000_003 + s), t0_ms // 1000))
     os.makedirs(cache, exist_ok=True)
     owned = [list(range(k, n_series, threads)) for k in range(threads)]
     counts = [0] * threads
@@ -164,10 +171,7 @@ def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int
             for i in range(0, len(ids), per_body):
                 parts = []
                 for s in ids[i:i + per_body]:
-                    if rate[s]:
-                        v = base[s] + r * rate[s]
-                    else:
-                        v = base[s] * (1.0 + 0.05 * ((r * 7 + s) % 13 - 6) / 6.0)
+                    v = next(models[s])
                     sample = b"\x09" + struct.pack("<d", v) + b"\x10" + ts_enc
                     ts_body = prefixes[s] + b"\x12" + varint(sample_len) + sample
                     parts.append(b"\x0a" + varint(len(ts_body)) + ts_body)
@@ -179,6 +183,7 @@ def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int
         if r % 100 == 0 and r:
             print(f"  generating: round {r}/{rounds} ({time.time() - started:.0f}s)", file=sys.stderr)
     manifest = {"series": n_series, "per_body": per_body, "threads": threads, "rounds": rounds, "t0_ms": t0_ms,
+                "values": values,
                 "bodies": sum(counts), "samples": n_series * rounds, "bytes": total_bytes,
                 "labels_per_series": sum(len(l) for l, _ in series) / len(series)}
     with open(os.path.join(cache, "manifest.json"), "w") as f:
@@ -197,12 +202,13 @@ def _cache_is_fresh(cache: str, args) -> dict | None:
     return m if time.time() - last_s < args.max_cache_age * 60 else None
 
 
-def _build_cache(cache: str, series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None):
+def _build_cache(cache: str, series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None,
+                 values: str = "node"):
     if os.path.exists(cache):
         shutil.rmtree(cache)
     print(f"generating bodies into {cache} ...", file=sys.stderr)
     t = time.time()
-    m = generate(cache, series, per_body, threads, rounds, t0_s)
+    m = generate(cache, series, per_body, threads, rounds, t0_s, values)
     print(f"  {m['bodies']} bodies, {m['samples']} samples, {m['bytes'] / 1e6:.0f} MB snappy "
           f"({m['bytes'] / m['samples']:.1f} B/sample), {time.time() - t:.0f}s", file=sys.stderr)
     return m
@@ -210,9 +216,9 @@ def _build_cache(cache: str, series: int, per_body: int, threads: int, rounds: i
 
 def ensure_bodies(args) -> tuple[str, dict]:
     """The throughput (and light-load) bodies: args.series series x args.rounds seconds."""
-    cache = os.path.join(HERE, "cache", f"s{args.series}_b{args.per_body}_t{args.threads}_r{args.rounds}")
+    cache = os.path.join(HERE, "cache", f"s{args.series}_b{args.per_body}_t{args.threads}_r{args.rounds}_{args.values}")
     m = _cache_is_fresh(cache, args)
-    return cache, m or _build_cache(cache, args.series, args.per_body, args.threads, args.rounds)
+    return cache, m or _build_cache(cache, args.series, args.per_body, args.threads, args.rounds, values=args.values)
 
 
 SEGMENT_SPAN_S = 3600  # seismo's default segment span; the cardinality set stays inside one
@@ -228,7 +234,7 @@ def cardinality_rounds(args) -> int:
 
 def ensure_cardinality_bodies(args) -> tuple[str, dict]:
     rounds = cardinality_rounds(args)
-    cache = os.path.join(HERE, "cache", f"card_s{args.cardinality}_b{args.per_body}_t{args.threads}_r{rounds}")
+    cache = os.path.join(HERE, "cache", f"card_s{args.cardinality}_b{args.per_body}_t{args.threads}_r{rounds}_{args.values}")
     m = _cache_is_fresh(cache, args)
     if m:
         return cache, m
@@ -239,7 +245,7 @@ def ensure_cardinality_bodies(args) -> tuple[str, dict]:
     last = t0 + rounds - 1
     if t0 // SEGMENT_SPAN_S != last // SEGMENT_SPAN_S:
         t0 = last // SEGMENT_SPAN_S * SEGMENT_SPAN_S - rounds
-    return cache, _build_cache(cache, args.cardinality, args.per_body, args.threads, rounds, t0)
+    return cache, _build_cache(cache, args.cardinality, args.per_body, args.threads, rounds, t0, args.values)
 
 
 # ----------------------------------------------------------------------------- servers
@@ -771,6 +777,9 @@ def main():
     ap.add_argument("--series", type=int, default=8000, help="series in the saturation bodies (default 8000)")
     ap.add_argument("--per-body", type=int, default=2000, help="samples per request body")
     ap.add_argument("--rounds", type=int, default=2000, help="timestamps per series in the cached bodies")
+    ap.add_argument("--values", choices=("node", "linear"), default="node",
+                    help="sample value model (bench/node_values.py): node_exporter-like (default) or the "
+                         "first harness's linear counters")
     ap.add_argument("--phases", default="throughput,light,cardinality",
                     help="comma list of throughput, light, cardinality (default: all)")
     ap.add_argument("--light-rate", type=float, default=10, help="light-load requests per second (default 10)")
