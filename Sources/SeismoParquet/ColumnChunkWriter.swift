@@ -6,6 +6,8 @@ final class ColumnChunkWriter {
     let maxPageBytes: Int
     let doubleEncoding: ParquetDoubleEncoding
     var body: [UInt8] = []
+    /// One page's values of an integer column (ColumnChunkWriter+Integers.swift).
+    var integerScratch: [Int64] = []
     private var compressed: [UInt8] = []
     private var header = ThriftCompactWriter(capacity: 64)
 

@@ -165,14 +165,15 @@ public final class ParquetFileReader: @unchecked Sendable {
         return out
     }
 
-    /// A DOUBLE column as IEEE-754 bit patterns (NaN payloads intact); nil = null.
+    /// A series column (DOUBLE, or OPTIONAL INT64 for whole-number series) as IEEE-754
+    /// bit patterns (NaN payloads intact); nil = null.
     public func readDoubleColumn(_ index: Int) throws -> [UInt64?] {
-        try checkIndex(index, type: PhysicalType.double)
+        let integer = try checkSeriesColumn(index)
         var out: [UInt64?] = []
         out.reserveCapacity(Int(min(rowCount, 1 << 24)))
         try forEachDataPage(index) { page in
             let present = try page.definitionLevels()
-            let plain = try page.plainDoubleBytes(valuesStart: present.valuesStart, count: present.nonNull)
+            let plain = try page.seriesValueBytes(valuesStart: present.valuesStart, count: present.nonNull, integer: integer)
             plain.bytes.withUnsafeBytes { raw in
                 var at = plain.start
                 if let levels = present.levels {
@@ -201,6 +202,16 @@ public final class ParquetFileReader: @unchecked Sendable {
         var pages = 0
         try forEachDataPage(index) { _ in pages += 1 }
         return pages
+    }
+
+    /// Checks that column `index` is a series column: DOUBLE, or an OPTIONAL INT64 (the
+    /// REQUIRED INT64 timestamp is not one). Returns whether it is the integer kind.
+    func checkSeriesColumn(_ index: Int) throws -> Bool {
+        if columns.indices.contains(index), columns[index].physicalType == PhysicalType.int64, columns[index].isOptional {
+            return true
+        }
+        try checkIndex(index, type: PhysicalType.double)
+        return false
     }
 
     func checkIndex(_ index: Int, type: Int32) throws {

@@ -127,6 +127,11 @@ func encodeFileMetaData(
             w.i32(1, PhysicalType.double)
             w.i32(3, Repetition.optional)
             w.string(4, c.name)
+        case .optionalInt64:
+            // No logical type: a plain signed 64-bit integer to every reader.
+            w.i32(1, PhysicalType.int64)
+            w.i32(3, Repetition.optional)
+            w.string(4, c.name)
         }
         w.endStruct()
     }

@@ -123,6 +123,19 @@ import Testing
         _ = try roundTrip([Int64.max, Int64.min, 0, -1, Int64.max])
     }
 
+    @Test func everyBitWidthRoundTrips() throws {
+        var rng = SplitMix(state: 11)
+        for width in 1...63 {
+            // Deltas spread over exactly `width` bits, with lengths that end mid-miniblock.
+            var v: Int64 = 0
+            let values = (0..<(200 + width)).map { _ -> Int64 in
+                v = v &+ Int64(bitPattern: rng.next() >> UInt64(64 - width))
+                return v
+            }
+            _ = try roundTrip(values)
+        }
+    }
+
     @Test func countMismatchAndTruncationThrow() {
         var encoded: [UInt8] = []
         let values = (0..<300).map { Int64($0 * $0) }

@@ -36,7 +36,7 @@ func writeColumns(
     _ path: String, timestamps: [Int64], columns: [OwnedColumn],
     keyValueMetadata: [(key: String, value: String)] = [], createdBy: String = "seismo-tests",
     codec: ParquetCodec = .snappy, doubleEncoding: ParquetDoubleEncoding = .plain,
-    maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes
+    maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes, integerColumns: Bool = false
 ) throws -> ParquetWriteResult {
     var buffers: [(UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<UInt16>)] = []
     defer {
@@ -56,7 +56,8 @@ func writeColumns(
     }
     return try ParquetWriter.write(
         path: path, timestampsMs: timestamps, columns: cols, keyValueMetadata: keyValueMetadata,
-        createdBy: createdBy, codec: codec, doubleEncoding: doubleEncoding, fsync: false, maxPageBytes: maxPageBytes)
+        createdBy: createdBy, codec: codec, doubleEncoding: doubleEncoding, integerColumns: integerColumns,
+        fsync: false, maxPageBytes: maxPageBytes)
 }
 
 func secondsTimestamps(_ rows: Int, start: Int64 = 1_760_000_000_000) -> [Int64] {
