@@ -19,6 +19,7 @@ enum DeltaBinaryPacked {
         }
         appendZigzag(first, to: &out)
         var deltas = [Int64](repeating: 0, count: blockSize)
+        var widths = [UInt8](repeating: 0, count: miniblocksPerBlock)
         var i = 1
         while i < values.count {
             let n = min(blockSize, values.count - i)
@@ -31,7 +32,7 @@ enum DeltaBinaryPacked {
                 minDelta = Swift.min(minDelta, d)
             }
             appendZigzag(minDelta, to: &out)
-            var widths = [UInt8](repeating: 0, count: miniblocksPerBlock)
+            for m in 0..<miniblocksPerBlock { widths[m] = 0 }
             for m in 0..<miniblocksPerBlock where m * miniblockSize < n {
                 var bits: UInt64 = 0
                 for k in (m * miniblockSize)..<Swift.min(n, (m + 1) * miniblockSize) {
