@@ -1,5 +1,6 @@
 import Testing
 @testable import SeismoParquet
+import SeismoTestSupport
 
 @Suite struct ThriftCompactTests {
     @Test func roundTripsFieldsAndSkipsUnknownOnes() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SeismoParquet
+import SeismoTestSupport
 
 /// Whole-number series are written as OPTIONAL INT64 (DELTA_BINARY_PACKED) when asked,
 /// everything else stays DOUBLE, and both read back as the same double bit patterns.

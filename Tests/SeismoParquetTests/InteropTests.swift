@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SeismoParquet
+import SeismoTestSupport
 
 /// Writes files plus `expectations.json` into $SEISMO_PARQUET_INTEROP_DIR for
 /// Tests/interop/parquet_check.py (pyarrow, DuckDB, polars). Without the

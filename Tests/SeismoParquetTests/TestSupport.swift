@@ -1,5 +1,6 @@
 import Foundation
 @testable import SeismoParquet
+import SeismoTestSupport
 
 /// A column whose buffers the test owns; `ParquetDoubleColumn` only borrows.
 struct OwnedColumn {
@@ -62,19 +63,6 @@ func writeColumns(
 
 func secondsTimestamps(_ rows: Int, start: Int64 = 1_760_000_000_000) -> [Int64] {
     (0..<rows).map { start + Int64($0) * 1000 }
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 let staleMarker: UInt64 = 0x7FF0_0000_0000_0002
