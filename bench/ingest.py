@@ -564,9 +564,36 @@ def phase_throughput(make, bodies_dir, manifest, args):
         seg = tree_bytes(os.path.join(srv.data_dir, "segments"), ".parquet")
         r.update({"parquet_bytes": seg, "parquet_bytes_per_sample": seg / accepted if accepted else float("nan"),
                   "wal_bytes_after_stop": tree_bytes(os.path.join(srv.data_dir, "wal"))})
+        r.update(segment_bytes_by_type(os.path.join(srv.data_dir, "segments")))
     if not args.keep:
         shutil.rmtree(srv.data_dir, ignore_errors=True)
     return r
+
+
+def segment_bytes_by_type(segments_dir: str) -> dict:
+    """Column-chunk bytes and non-null samples of seismo's segments by series column type
+    (INT64 = a whole-number series, DOUBLE = the rest), from the Parquet footers: where
+    the disk figure comes from."""
+    import pyarrow.parquet as pq
+    out = {"int64_bytes": 0, "int64_samples": 0, "double_bytes": 0, "double_samples": 0}
+    for root, _, files in os.walk(segments_dir):
+        for f in files:
+            if not f.endswith(".parquet") or root.split(os.sep)[-1].startswith("."):
+                continue
+            md = pq.ParquetFile(os.path.join(root, f)).metadata
+            for g in range(md.num_row_groups):
+                rg = md.row_group(g)
+                for i in range(1, rg.num_columns):  # column 0 is the timestamp
+                    c = rg.column(i)
+                    kind = "int64" if c.physical_type == "INT64" else "double"
+                    out[kind + "_bytes"] += c.total_compressed_size
+                    out[kind + "_samples"] += c.num_values - (c.statistics.null_count if c.statistics else 0)
+    for kind in ("int64", "double"):
+        n = out[kind + "_samples"]
+        out[kind + "_bytes_per_sample"] = out[kind + "_bytes"] / n if n else float("nan")
+    total = out["int64_samples"] + out["double_samples"]
+    out["int64_sample_share"] = out["int64_samples"] / total if total else float("nan")
+    return out
 
 
 def phase_light(make, bodies_dir, args):
@@ -679,6 +706,9 @@ ROWS = [  # (label, phase, key, format)
     ("RSS MB after saturation", "throughput", "rss_mb", ".0f"),
     ("disk bytes/sample (whole dir)", "throughput", "disk_bytes_per_sample", ".2f"),
     ("  seismo: Parquet segments only", "throughput", "parquet_bytes_per_sample", ".2f"),
+    ("  seismo: share of samples in INT64", "throughput", "int64_sample_share", ".0%"),
+    ("  seismo: INT64 series columns", "throughput", "int64_bytes_per_sample", ".2f"),
+    ("  seismo: DOUBLE series columns", "throughput", "double_bytes_per_sample", ".2f"),
     ("graceful stop s", "throughput", "stop_s", ".1f"),
     ("p50 ms at light load", "light", "p50_ms", ".2f"),
     ("p99 ms at light load", "light", "p99_ms", ".2f"),
