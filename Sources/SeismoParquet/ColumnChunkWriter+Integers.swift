@@ -63,11 +63,7 @@ extension ColumnChunkWriter {
                 row += 1
             }
             count += integerScratch.count
-            body.removeAll(keepingCapacity: true)
-            body.append(contentsOf: [0, 0, 0, 0])
-            RLEHybrid.encodePresence(presence, pageStart..<row, into: &body)
-            let levelBytes = UInt32(body.count - 4)
-            body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
+            startOptionalPage(presence, pageStart..<row)
             integerScratch.withUnsafeBufferPointer { DeltaBinaryPacked.encode($0, into: &body) }
             let sizes = try flushPage(numValues: row - pageStart, encoding: Encoding.deltaBinaryPacked)
             uncompressed += sizes.uncompressed

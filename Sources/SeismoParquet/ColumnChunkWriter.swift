@@ -18,6 +18,16 @@ final class ColumnChunkWriter {
         self.maxPageBytes = maxPageBytes
     }
 
+    /// Starts an OPTIONAL column's page in `body`: the v1 definition levels of `rows`
+    /// (a 4-byte little-endian length, then the width-1 RLE hybrid). The values follow.
+    func startOptionalPage(_ presence: UnsafeBufferPointer<UInt16>, _ rows: Range<Int>) {
+        body.removeAll(keepingCapacity: true)
+        body.append(contentsOf: [0, 0, 0, 0])
+        RLEHybrid.encodePresence(presence, rows, into: &body)
+        let levelBytes = UInt32(body.count - 4)
+        body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
+    }
+
     /// Compresses `body` and writes header + body. Returns the page's sizes
     /// *including* its header, which is what the chunk totals must count.
     func flushPage(numValues: Int, encoding: Int32) throws -> (uncompressed: Int64, compressed: Int64) {

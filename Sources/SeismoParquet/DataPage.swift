@@ -76,20 +76,7 @@ extension DataPage {
     func seriesValueBytes(valuesStart: Int, count: Int, integer: Bool) throws -> (bytes: [UInt8], start: Int) {
         guard integer else { return try plainDoubleBytes(valuesStart: valuesStart, count: count) }
         var ints: [Int64] = []
-        switch encoding {
-        case Encoding.deltaBinaryPacked:
-            try DeltaBinaryPacked.decode(body, start: valuesStart, end: end, expectedCount: count,
-                                         fileOffset: bodyOffset, path: path, into: &ints)
-        case Encoding.plain:
-            guard count <= (end - valuesStart) / 8 else { throw error(at: valuesStart, "PLAIN values end early") }
-            body.withUnsafeBytes { raw in
-                for k in 0..<count {
-                    ints.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 8 * k, as: Int64.self)))
-                }
-            }
-        default:
-            throw error(at: start, "INT64 encoding \(encoding) (only PLAIN and DELTA_BINARY_PACKED)", kind: .unsupported)
-        }
+        try appendInt64Values(valuesStart: valuesStart, count: count, to: &ints)
         var out = [UInt8](repeating: 0, count: 8 * count)
         out.withUnsafeMutableBytes { raw in
             for (k, v) in ints.enumerated() {
@@ -97,5 +84,26 @@ extension DataPage {
             }
         }
         return (out, 0)
+    }
+}
+
+extension DataPage {
+    /// Appends the `count` INT64 values starting at `valuesStart` (PLAIN or
+    /// DELTA_BINARY_PACKED) to `out`.
+    func appendInt64Values(valuesStart: Int, count: Int, to out: inout [Int64]) throws {
+        switch encoding {
+        case Encoding.plain:
+            guard count <= (end - valuesStart) / 8 else { throw error(at: valuesStart, "PLAIN values end early") }
+            body.withUnsafeBytes { raw in
+                for k in 0..<count {
+                    out.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 8 * k, as: Int64.self)))
+                }
+            }
+        case Encoding.deltaBinaryPacked:
+            try DeltaBinaryPacked.decode(body, start: valuesStart, end: end, expectedCount: count,
+                                         fileOffset: bodyOffset, path: path, into: &out)
+        default:
+            throw error(at: start, "INT64 encoding \(encoding) (only PLAIN and DELTA_BINARY_PACKED)", kind: .unsupported)
+        }
     }
 }

@@ -147,20 +147,7 @@ public final class ParquetFileReader: @unchecked Sendable {
             guard present.nonNull == page.numValues else {
                 throw page.error(at: page.start, "null in INT64 column \(columns[index].name)", kind: .unsupported)
             }
-            switch page.encoding {
-            case Encoding.plain:
-                guard present.nonNull <= (page.end - present.valuesStart) / 8 else { throw page.error(at: present.valuesStart, "PLAIN values end early") }
-                page.body.withUnsafeBytes { raw in
-                    for k in 0..<present.nonNull {
-                        out.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: present.valuesStart + 8 * k, as: Int64.self)))
-                    }
-                }
-            case Encoding.deltaBinaryPacked:
-                try DeltaBinaryPacked.decode(page.body, start: present.valuesStart, end: page.end, expectedCount: present.nonNull,
-                                             fileOffset: page.bodyOffset, path: path, into: &out)
-            default:
-                throw page.error(at: page.start, "INT64 encoding \(page.encoding)", kind: .unsupported)
-            }
+            try page.appendInt64Values(valuesStart: present.valuesStart, count: present.nonNull, to: &out)
         }
         return out
     }

@@ -59,11 +59,7 @@ extension ColumnChunkWriter {
                     bytes += size
                     row += 1
                 }
-                body.removeAll(keepingCapacity: true)
-                body.append(contentsOf: [0, 0, 0, 0])
-                RLEHybrid.encodePresence(presence, pageStart..<row, into: &body)
-                let levelBytes = UInt32(body.count - 4)
-                body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
+                startOptionalPage(presence, pageStart..<row)
                 for case let s? in values[pageStart..<row] {
                     withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian) { body.append(contentsOf: $0) }
                     body.append(contentsOf: s.utf8)
