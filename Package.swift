@@ -102,16 +102,18 @@ let package = Package(
             ]
         ),
 
+        // Shared by the test modules only (deterministic random numbers).
+        .target(name: "SeismoTestSupport", path: "Tests/SeismoTestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CSeismoSnappy", "CSeismoPromPB", "CSeismoCurlShims"]),
         .testTarget(name: "SeismoModelTests", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
-        .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet"], exclude: ["Fixtures"]),
+        .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet", "SeismoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"], exclude: ["Golden"]),
         .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
-        .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel"]),
+        .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel", "SeismoTestSupport"]),
         .testTarget(name: "SeismoExportTests", dependencies: ["SeismoExport", "SeismoStore", "SeismoModel", "SeismoParquet"]),
         .testTarget(name: "SeismoReportTests", dependencies: ["SeismoReport", "SeismoExport", "SeismoStore", "SeismoAlerting", "SeismoModel"]),
-        .testTarget(name: "SeismoDetectTests", dependencies: ["SeismoDetect"]),
+        .testTarget(name: "SeismoDetectTests", dependencies: ["SeismoDetect", "SeismoTestSupport"]),
         .testTarget(name: "SeismoAlertingTests", dependencies: ["SeismoAlerting", "SeismoDetect", "SeismoModel"]),
         .testTarget(name: "SeismoWatchTests", dependencies: ["SeismoWatch", "SeismoStore", "SeismoDetect", "SeismoAlerting", "SeismoModel"]),
     ],

@@ -39,6 +39,8 @@ import tempfile
 import time
 import urllib.request
 
+import node_values
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -137,21 +139,26 @@ def node_series(n_total: int, rng: random.Random):
         h += 1
 
 
-def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None):
+def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None,
+             values: str = "node"):
     """Writes s<thread>_<n>.bin bodies: thread k owns series k, k+threads, ...; each round
     every thread sends all its series at that round's timestamp, in bodies of per_body.
-    t0_s is the first round's unix second (default: rounds + 60 s before now)."""
+    t0_s is the first round's unix second (default: rounds + 60 s before now); `values`
+    names the value model in node_values.py."""
     import snappy
 
     rng = random.Random(42)
     series = list(node_series(n_series, rng))
-    prefixes, base, rate = [], [], []
-    for labels, counter in series:
+    t0_ms = ((int(time.time()) - rounds - 60) if t0_s is None else t0_s) * 1000
+    prefixes, models = [], []
+    for s, (labels, counter) in enumerate(series):
         lab = b"".join(ld(1, ld(1, k.encode()) + ld(2, v.encode())) for k, v in labels)
         prefixes.append(lab)
-        base.append(rng.uniform(0, 1e6) if counter else rng.uniform(0, 1e4))
-        rate.append(rng.uniform(0.01, 1000.0) if counter else 0.0)
-    t0_ms = ((int(time.time()) - rounds - 60) if t0_s is None else t0_s) * 1000
+        if values == "linear":
+            models.append(node_values.linear_model(counter, s, rng))
+        else:
+            d = dict(labels)
+            models.append(node_values.node_model(d["__name__"], d, random.Random(42_000_003 + s), t0_ms // 1000))
     os.makedirs(cache, exist_ok=True)
     owned = [list(range(k, n_series, threads)) for k in range(threads)]
     counts = [0] * threads
@@ -165,10 +172,7 @@ def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int
             for i in range(0, len(ids), per_body):
                 parts = []
                 for s in ids[i:i + per_body]:
-                    if rate[s]:
-                        v = base[s] + r * rate[s]
-                    else:
-                        v = base[s] * (1.0 + 0.05 * ((r * 7 + s) % 13 - 6) / 6.0)
+                    v = next(models[s])
                     sample = b"\x09" + struct.pack("<d", v) + b"\x10" + ts_enc
                     ts_body = prefixes[s] + b"\x12" + varint(sample_len) + sample
                     parts.append(b"\x0a" + varint(len(ts_body)) + ts_body)
@@ -180,6 +184,7 @@ def generate(cache: str, n_series: int, per_body: int, threads: int, rounds: int
         if r % 100 == 0 and r:
             print(f"  generating: round {r}/{rounds} ({time.time() - started:.0f}s)", file=sys.stderr)
     manifest = {"series": n_series, "per_body": per_body, "threads": threads, "rounds": rounds, "t0_ms": t0_ms,
+                "values": values,
                 "bodies": sum(counts), "samples": n_series * rounds, "bytes": total_bytes,
                 "labels_per_series": sum(len(l) for l, _ in series) / len(series)}
     with open(os.path.join(cache, "manifest.json"), "w") as f:
@@ -198,12 +203,13 @@ def _cache_is_fresh(cache: str, args) -> dict | None:
     return m if time.time() - last_s < args.max_cache_age * 60 else None
 
 
-def _build_cache(cache: str, series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None):
+def _build_cache(cache: str, series: int, per_body: int, threads: int, rounds: int, t0_s: int | None = None,
+                 values: str = "node"):
     if os.path.exists(cache):
         shutil.rmtree(cache)
     print(f"generating bodies into {cache} ...", file=sys.stderr)
     t = time.time()
-    m = generate(cache, series, per_body, threads, rounds, t0_s)
+    m = generate(cache, series, per_body, threads, rounds, t0_s, values)
     print(f"  {m['bodies']} bodies, {m['samples']} samples, {m['bytes'] / 1e6:.0f} MB snappy "
           f"({m['bytes'] / m['samples']:.1f} B/sample), {time.time() - t:.0f}s", file=sys.stderr)
     return m
@@ -211,9 +217,9 @@ def _build_cache(cache: str, series: int, per_body: int, threads: int, rounds: i
 
 def ensure_bodies(args) -> tuple[str, dict]:
     """The throughput (and light-load) bodies: args.series series x args.rounds seconds."""
-    cache = os.path.join(HERE, "cache", f"s{args.series}_b{args.per_body}_t{args.threads}_r{args.rounds}")
+    cache = os.path.join(HERE, "cache", f"s{args.series}_b{args.per_body}_t{args.threads}_r{args.rounds}_{args.values}")
     m = _cache_is_fresh(cache, args)
-    return cache, m or _build_cache(cache, args.series, args.per_body, args.threads, args.rounds)
+    return cache, m or _build_cache(cache, args.series, args.per_body, args.threads, args.rounds, values=args.values)
 
 
 SEGMENT_SPAN_S = 3600  # seismo's default segment span; the cardinality set stays inside one
@@ -229,7 +235,7 @@ def cardinality_rounds(args) -> int:
 
 def ensure_cardinality_bodies(args) -> tuple[str, dict]:
     rounds = cardinality_rounds(args)
-    cache = os.path.join(HERE, "cache", f"card_s{args.cardinality}_b{args.per_body}_t{args.threads}_r{rounds}")
+    cache = os.path.join(HERE, "cache", f"card_s{args.cardinality}_b{args.per_body}_t{args.threads}_r{rounds}_{args.values}")
     m = _cache_is_fresh(cache, args)
     if m:
         return cache, m
@@ -240,7 +246,7 @@ def ensure_cardinality_bodies(args) -> tuple[str, dict]:
     last = t0 + rounds - 1
     if t0 // SEGMENT_SPAN_S != last // SEGMENT_SPAN_S:
         t0 = last // SEGMENT_SPAN_S * SEGMENT_SPAN_S - rounds
-    return cache, _build_cache(cache, args.cardinality, args.per_body, args.threads, rounds, t0)
+    return cache, _build_cache(cache, args.cardinality, args.per_body, args.threads, rounds, t0, args.values)
 
 
 # ----------------------------------------------------------------------------- servers
@@ -594,9 +600,36 @@ def phase_throughput(make, bodies_dir, manifest, args):
         seg = tree_bytes(os.path.join(srv.data_dir, "segments"), ".parquet")
         r.update({"parquet_bytes": seg, "parquet_bytes_per_sample": seg / accepted if accepted else float("nan"),
                   "wal_bytes_after_stop": tree_bytes(os.path.join(srv.data_dir, "wal"))})
+        r.update(segment_bytes_by_type(os.path.join(srv.data_dir, "segments")))
     if not args.keep:
         shutil.rmtree(srv.data_dir, ignore_errors=True)
     return r
+
+
+def segment_bytes_by_type(segments_dir: str) -> dict:
+    """Column-chunk bytes and non-null samples of seismo's segments by series column type
+    (INT64 = a whole-number series, DOUBLE = the rest), from the Parquet footers: where
+    the disk figure comes from."""
+    import pyarrow.parquet as pq
+    out = {"int64_bytes": 0, "int64_samples": 0, "double_bytes": 0, "double_samples": 0}
+    for root, _, files in os.walk(segments_dir):
+        for f in files:
+            if not f.endswith(".parquet") or root.split(os.sep)[-1].startswith("."):
+                continue
+            md = pq.ParquetFile(os.path.join(root, f)).metadata
+            for g in range(md.num_row_groups):
+                rg = md.row_group(g)
+                for i in range(1, rg.num_columns):  # column 0 is the timestamp
+                    c = rg.column(i)
+                    kind = "int64" if c.physical_type == "INT64" else "double"
+                    out[kind + "_bytes"] += c.total_compressed_size
+                    out[kind + "_samples"] += c.num_values - (c.statistics.null_count if c.statistics else 0)
+    for kind in ("int64", "double"):
+        n = out[kind + "_samples"]
+        out[kind + "_bytes_per_sample"] = out[kind + "_bytes"] / n if n else float("nan")
+    total = out["int64_samples"] + out["double_samples"]
+    out["int64_sample_share"] = out["int64_samples"] / total if total else float("nan")
+    return out
 
 
 def phase_light(make, bodies_dir, args):
@@ -712,6 +745,9 @@ ROWS = [  # (label, phase, key, format)
     ("RSS MB after saturation", "throughput", "rss_mb", ".0f"),
     ("disk bytes/sample (whole dir)", "throughput", "disk_bytes_per_sample", ".2f"),
     ("  seismo: Parquet segments only", "throughput", "parquet_bytes_per_sample", ".2f"),
+    ("  seismo: share of samples in INT64", "throughput", "int64_sample_share", ".0%"),
+    ("  seismo: INT64 series columns", "throughput", "int64_bytes_per_sample", ".2f"),
+    ("  seismo: DOUBLE series columns", "throughput", "double_bytes_per_sample", ".2f"),
     ("graceful stop s", "throughput", "stop_s", ".1f"),
     ("p50 ms at light load", "light", "p50_ms", ".2f"),
     ("p99 ms at light load", "light", "p99_ms", ".2f"),
@@ -810,6 +846,9 @@ def main():
     ap.add_argument("--series", type=int, default=8000, help="series in the saturation bodies (default 8000)")
     ap.add_argument("--per-body", type=int, default=2000, help="samples per request body")
     ap.add_argument("--rounds", type=int, default=2000, help="timestamps per series in the cached bodies")
+    ap.add_argument("--values", choices=("node", "linear"), default="node",
+                    help="sample value model (bench/node_values.py): node_exporter-like (default) or the "
+                         "first harness's linear counters")
     ap.add_argument("--phases", default="throughput,light,cardinality",
                     help="comma list of throughput, light, cardinality (default: all)")
     ap.add_argument("--light-rate", type=float, default=10, help="light-load requests per second (default 10)")

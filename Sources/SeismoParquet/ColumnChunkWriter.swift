@@ -6,6 +6,8 @@ final class ColumnChunkWriter {
     let maxPageBytes: Int
     let doubleEncoding: ParquetDoubleEncoding
     var body: [UInt8] = []
+    /// One page's values of an integer column (ColumnChunkWriter+Integers.swift).
+    var integerScratch: [Int64] = []
     private var compressed: [UInt8] = []
     /// Present values of a page with gaps, gathered for BYTE_STREAM_SPLIT.
     private var gathered = UnsafeMutablePointer<UInt64>.allocate(capacity: 0)
@@ -30,6 +32,16 @@ final class ColumnChunkWriter {
             gatheredCapacity = count
         }
         return gathered
+    }
+
+    /// Starts an OPTIONAL column's page in `body`: the v1 definition levels of `rows`
+    /// (a 4-byte little-endian length, then the width-1 RLE hybrid). The values follow.
+    func startOptionalPage(_ presence: UnsafeBufferPointer<UInt16>, _ rows: Range<Int>) {
+        body.removeAll(keepingCapacity: true)
+        body.append(contentsOf: [0, 0, 0, 0])
+        RLEHybrid.encodePresence(presence, rows, into: &body)
+        let levelBytes = UInt32(body.count - 4)
+        body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
     }
 
     /// Compresses `body` and writes header + body. Returns the page's sizes

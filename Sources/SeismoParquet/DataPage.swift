@@ -67,3 +67,43 @@ extension DataPage {
         }
     }
 }
+
+extension DataPage {
+    /// Like `plainDoubleBytes`, for the values of a series column: an OPTIONAL INT64
+    /// column (whole-number series, DELTA_BINARY_PACKED or PLAIN) comes back as the
+    /// PLAIN bytes of the same values as doubles, which is exact below 2^53 and what the
+    /// writer started from.
+    func seriesValueBytes(valuesStart: Int, count: Int, integer: Bool) throws -> (bytes: [UInt8], start: Int) {
+        guard integer else { return try plainDoubleBytes(valuesStart: valuesStart, count: count) }
+        var ints: [Int64] = []
+        try appendInt64Values(valuesStart: valuesStart, count: count, to: &ints)
+        var out = [UInt8](repeating: 0, count: 8 * count)
+        out.withUnsafeMutableBytes { raw in
+            for (k, v) in ints.enumerated() {
+                raw.storeBytes(of: Double(v).bitPattern.littleEndian, toByteOffset: 8 * k, as: UInt64.self)
+            }
+        }
+        return (out, 0)
+    }
+}
+
+extension DataPage {
+    /// Appends the `count` INT64 values starting at `valuesStart` (PLAIN or
+    /// DELTA_BINARY_PACKED) to `out`.
+    func appendInt64Values(valuesStart: Int, count: Int, to out: inout [Int64]) throws {
+        switch encoding {
+        case Encoding.plain:
+            guard count <= (end - valuesStart) / 8 else { throw error(at: valuesStart, "PLAIN values end early") }
+            body.withUnsafeBytes { raw in
+                for k in 0..<count {
+                    out.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: valuesStart + 8 * k, as: Int64.self)))
+                }
+            }
+        case Encoding.deltaBinaryPacked:
+            try DeltaBinaryPacked.decode(body, start: valuesStart, end: end, expectedCount: count,
+                                         fileOffset: bodyOffset, path: path, into: &out)
+        default:
+            throw error(at: start, "INT64 encoding \(encoding) (only PLAIN and DELTA_BINARY_PACKED)", kind: .unsupported)
+        }
+    }
+}

@@ -19,6 +19,7 @@ enum DeltaBinaryPacked {
         }
         appendZigzag(first, to: &out)
         var deltas = [Int64](repeating: 0, count: blockSize)
+        var widths = [UInt8](repeating: 0, count: miniblocksPerBlock)
         var i = 1
         while i < values.count {
             let n = min(blockSize, values.count - i)
@@ -31,7 +32,7 @@ enum DeltaBinaryPacked {
                 minDelta = Swift.min(minDelta, d)
             }
             appendZigzag(minDelta, to: &out)
-            var widths = [UInt8](repeating: 0, count: miniblocksPerBlock)
+            for m in 0..<miniblocksPerBlock { widths[m] = 0 }
             for m in 0..<miniblocksPerBlock where m * miniblockSize < n {
                 var bits: UInt64 = 0
                 for k in (m * miniblockSize)..<Swift.min(n, (m + 1) * miniblockSize) {
@@ -45,25 +46,11 @@ enum DeltaBinaryPacked {
             for m in 0..<miniblocksPerBlock where m * miniblockSize < n {
                 let width = Int(widths[m])
                 if width == 0 { continue }
-                var acc: UInt64 = 0
-                var accBits = 0
-                for k in (m * miniblockSize)..<((m + 1) * miniblockSize) {
-                    // The last miniblock is padded to full size with zeros.
-                    var v = k < n ? UInt64(bitPattern: deltas[k] &- minDelta) : 0
-                    var left = width
-                    while left > 0 {
-                        let take = Swift.min(left, 64 - accBits)
-                        let mask: UInt64 = take == 64 ? .max : (1 << UInt64(take)) - 1
-                        acc |= (v & mask) << UInt64(accBits)
-                        accBits += take
-                        v = take == 64 ? 0 : v >> UInt64(take)
-                        left -= take
-                        while accBits >= 8 {
-                            out.append(UInt8(truncatingIfNeeded: acc))
-                            acc >>= 8
-                            accBits -= 8
-                        }
-                    }
+                // The last miniblock is padded to full size with zeros.
+                for k in n..<Swift.max(n, (m + 1) * miniblockSize) { deltas[k] = minDelta }
+                deltas.withUnsafeBufferPointer { d in
+                    packMiniblock(UnsafeBufferPointer(rebasing: d[(m * miniblockSize)..<((m + 1) * miniblockSize)]),
+                                  minus: minDelta, width: width, into: &out)
                 }
             }
             i += n
@@ -93,6 +80,7 @@ enum DeltaBinaryPacked {
         var produced = 1
         let perMiniblock = Int(blockSize / miniblocks)
         var widths = [UInt8](repeating: 0, count: Int(miniblocks))
+        var scratch: [UInt8] = []
         while produced < Int(total) {
             let minDelta = try r.zigzag()
             for m in 0..<widths.count { widths[m] = try r.byte() }
@@ -102,32 +90,76 @@ enum DeltaBinaryPacked {
                 let base = r.pos
                 try r.advance(perMiniblock * width / 8)
                 let take = Swift.min(perMiniblock, Int(total) - produced)
-                for k in 0..<take {
-                    let packed = width == 0 ? 0 : readBits(data, base: base, bitOffset: k * width, width: width)
-                    value = value &+ minDelta &+ Int64(bitPattern: packed)
-                    out.append(value)
+                if width == 0 {
+                    for _ in 0..<take {
+                        value = value &+ minDelta
+                        out.append(value)
+                    }
+                } else {
+                    unpackMiniblock(data, base: base, bytes: perMiniblock * width / 8, width: width, count: take,
+                                    scratch: &scratch) { packed in
+                        value = value &+ minDelta &+ Int64(bitPattern: packed)
+                        out.append(value)
+                    }
                 }
                 produced += take
             }
         }
     }
 
-    /// Reads `width` bits LSB-first starting `bitOffset` bits after `base`.
-    /// Bounds were checked by the caller for the whole miniblock.
-    @inline(__always)
-    private static func readBits(_ data: [UInt8], base: Int, bitOffset: Int, width: Int) -> UInt64 {
-        var result: UInt64 = 0
-        var got = 0
-        var p = bitOffset
-        while got < width {
-            let shift = p & 7
-            let take = Swift.min(8 - shift, width - got)
-            let bits = (UInt64(data[base + p >> 3]) >> UInt64(shift)) & ((1 << UInt64(take)) - 1)
-            result |= bits << UInt64(got)
-            got += take
-            p += take
+    /// Appends `values[k] - minus` for each k, `width` bits each, LSB first (the spec's
+    /// bit-packing order). Every difference fits in `width` bits by the choice of width.
+    /// A 64-bit accumulator moves eight bytes at a time: the seal packs every integer
+    /// sample of a segment through here.
+    static func packMiniblock(_ values: UnsafeBufferPointer<Int64>, minus: Int64, width: Int, into out: inout [UInt8]) {
+        let byteCount = values.count * width / 8
+        let at = out.count
+        out.append(contentsOf: repeatElement(0, count: byteCount + 8))  // 8 spare bytes: whole-word stores
+        out.withUnsafeMutableBytes { raw in
+            var p = raw.baseAddress! + at
+            var acc: UInt64 = 0
+            var bits = 0
+            for v in values {
+                let x = UInt64(bitPattern: v &- minus)
+                acc |= x &<< UInt64(bits)
+                bits += width
+                if bits >= 64 {
+                    p.storeBytes(of: acc.littleEndian, as: UInt64.self)
+                    p += 8
+                    bits -= 64
+                    // The bits of x that did not fit (none when bits == 0: x ended the word).
+                    acc = bits == 0 ? 0 : x &>> UInt64(width - bits)
+                }
+            }
+            if bits > 0 { p.storeBytes(of: acc.littleEndian, as: UInt64.self) }
         }
-        return result
+        out.removeLast(8)
+    }
+
+    /// Calls `body` with the first `count` of the `width`-bit values packed in
+    /// `data[base..<base + bytes]` (bounds checked by the caller). The miniblock is copied
+    /// into `scratch` with 16 spare zero bytes so each value is one or two whole-word loads.
+    @inline(__always)
+    static func unpackMiniblock(_ data: [UInt8], base: Int, bytes: Int, width: Int, count: Int,
+                                scratch: inout [UInt8], _ body: (UInt64) -> Void) {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: data[base..<(base + bytes)])
+        scratch.append(contentsOf: repeatElement(0, count: 16))
+        let mask: UInt64 = width == 64 ? .max : (1 &<< UInt64(width)) &- 1
+        scratch.withUnsafeBytes { raw in
+            var bit = 0
+            for _ in 0..<count {
+                let byte = bit >> 3
+                let shift = UInt64(bit & 7)
+                var x = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) &>> shift
+                if Int(shift) + width > 64 {
+                    let high = UInt64(raw[byte + 8])
+                    x |= high &<< (64 - shift)
+                }
+                body(x & mask)
+                bit += width
+            }
+        }
     }
 }
 

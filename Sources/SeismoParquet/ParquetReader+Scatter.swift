@@ -1,5 +1,6 @@
 extension ParquetFileReader {
-    /// Reads DOUBLE column `index` straight into caller buffers: row `r` of the file goes
+    /// Reads series column `index` (DOUBLE or whole-number INT64, see `readDoubleColumn`)
+    /// straight into caller buffers: row `r` of the file goes
     /// to `values[r - firstRow]` / `presence[r - firstRow] = 1` when `firstRow <= r` and
     /// `r - firstRow < values.count`; nulls leave the buffers untouched.
     ///
@@ -9,13 +10,13 @@ extension ParquetFileReader {
     public func scatterDoubleColumn(_ index: Int, firstRow: Int,
                                     values: UnsafeMutableBufferPointer<UInt64>,
                                     presence: UnsafeMutableBufferPointer<UInt16>) throws -> Int {
-        try checkIndex(index, type: PhysicalType.double)
+        let integer = try checkSeriesColumn(index)
         let limit = values.count
         var row = 0
         var stored = 0
         try forEachDataPage(index) { page in
             let present = try page.definitionLevels()
-            let plain = try page.plainDoubleBytes(valuesStart: present.valuesStart, count: present.nonNull)
+            let plain = try page.seriesValueBytes(valuesStart: present.valuesStart, count: present.nonNull, integer: integer)
             plain.bytes.withUnsafeBytes { raw in
                 var at = plain.start
                 if let levels = present.levels {

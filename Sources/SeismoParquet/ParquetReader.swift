@@ -147,32 +147,20 @@ public final class ParquetFileReader: @unchecked Sendable {
             guard present.nonNull == page.numValues else {
                 throw page.error(at: page.start, "null in INT64 column \(columns[index].name)", kind: .unsupported)
             }
-            switch page.encoding {
-            case Encoding.plain:
-                guard present.nonNull <= (page.end - present.valuesStart) / 8 else { throw page.error(at: present.valuesStart, "PLAIN values end early") }
-                page.body.withUnsafeBytes { raw in
-                    for k in 0..<present.nonNull {
-                        out.append(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: present.valuesStart + 8 * k, as: Int64.self)))
-                    }
-                }
-            case Encoding.deltaBinaryPacked:
-                try DeltaBinaryPacked.decode(page.body, start: present.valuesStart, end: page.end, expectedCount: present.nonNull,
-                                             fileOffset: page.bodyOffset, path: path, into: &out)
-            default:
-                throw page.error(at: page.start, "INT64 encoding \(page.encoding)", kind: .unsupported)
-            }
+            try page.appendInt64Values(valuesStart: present.valuesStart, count: present.nonNull, to: &out)
         }
         return out
     }
 
-    /// A DOUBLE column as IEEE-754 bit patterns (NaN payloads intact); nil = null.
+    /// A series column (DOUBLE, or OPTIONAL INT64 for whole-number series) as IEEE-754
+    /// bit patterns (NaN payloads intact); nil = null.
     public func readDoubleColumn(_ index: Int) throws -> [UInt64?] {
-        try checkIndex(index, type: PhysicalType.double)
+        let integer = try checkSeriesColumn(index)
         var out: [UInt64?] = []
         out.reserveCapacity(Int(min(rowCount, 1 << 24)))
         try forEachDataPage(index) { page in
             let present = try page.definitionLevels()
-            let plain = try page.plainDoubleBytes(valuesStart: present.valuesStart, count: present.nonNull)
+            let plain = try page.seriesValueBytes(valuesStart: present.valuesStart, count: present.nonNull, integer: integer)
             plain.bytes.withUnsafeBytes { raw in
                 var at = plain.start
                 if let levels = present.levels {
@@ -201,6 +189,16 @@ public final class ParquetFileReader: @unchecked Sendable {
         var pages = 0
         try forEachDataPage(index) { _ in pages += 1 }
         return pages
+    }
+
+    /// Checks that column `index` is a series column: DOUBLE, or an OPTIONAL INT64 (the
+    /// REQUIRED INT64 timestamp is not one). Returns whether it is the integer kind.
+    func checkSeriesColumn(_ index: Int) throws -> Bool {
+        if columns.indices.contains(index), columns[index].physicalType == PhysicalType.int64, columns[index].isOptional {
+            return true
+        }
+        try checkIndex(index, type: PhysicalType.double)
+        return false
     }
 
     func checkIndex(_ index: Int, type: Int32) throws {

@@ -11,6 +11,9 @@ public enum ParquetStreamColumnKind: Sendable, Equatable {
     case optionalString
     /// DOUBLE OPTIONAL, PLAIN, RLE definition levels (as in segments).
     case optionalDouble
+    /// INT64 OPTIONAL, DELTA_BINARY_PACKED: a segment's series column whose values are
+    /// all whole numbers (`ParquetWriter.write(integerColumns:)`); not streamed.
+    case optionalInt64
 }
 
 public struct ParquetStreamColumn: Sendable, Equatable {

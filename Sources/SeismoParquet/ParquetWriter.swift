@@ -47,8 +47,10 @@ public struct ParquetWriteResult: Sendable, Equatable {
 
 /// Writes Seismo's sealed-segment Parquet files: one row group, a REQUIRED
 /// `timestamp` column (INT64 TIMESTAMP(MILLIS, UTC), DELTA_BINARY_PACKED) and
-/// OPTIONAL DOUBLE columns (PLAIN, RLE definition levels), data pages v1, no
-/// dictionary — the subset every mainstream reader accepts.
+/// OPTIONAL DOUBLE columns (PLAIN or BYTE_STREAM_SPLIT, RLE definition levels) or,
+/// with `integerColumns`, OPTIONAL INT64 columns (DELTA_BINARY_PACKED) for series whose
+/// values are all whole numbers; data pages v1, no dictionary — the subset every
+/// mainstream reader accepts.
 public enum ParquetWriter {
     public static let timestampColumnName = "timestamp"
     public static let defaultMaxPageBytes = 1 << 20
@@ -61,7 +63,7 @@ public enum ParquetWriter {
         path: String, timestampsMs: [Int64], columns: [ParquetDoubleColumn],
         keyValueMetadata: [(key: String, value: String)], createdBy: String,
         codec: ParquetCodec = .snappy, doubleEncoding: ParquetDoubleEncoding = .plain,
-        fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
+        integerColumns: Bool = false, fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
     ) throws -> ParquetWriteResult {
         try validate(path: path, timestampsMs: timestampsMs, columns: columns, maxPageBytes: maxPageBytes)
         let rowCount = timestampsMs.count
@@ -72,15 +74,18 @@ public enum ParquetWriter {
         chunks.reserveCapacity(columns.count + 1)
         chunks.append(try chunkWriter.writeTimestamps(timestampsMs, name: timestampColumnName))
         var nonNull = 0
+        var schema = [ParquetStreamColumn(name: timestampColumnName, kind: .timestampMillis)]
+        schema.reserveCapacity(columns.count + 1)
         for column in columns {
-            let (summary, present) = try chunkWriter.writeDoubles(column, rowCount: rowCount)
+            let whole = integerColumns && ColumnChunkWriter.holdsOnlyIntegers(column, rowCount: rowCount)
+            let (summary, present) = whole
+                ? try chunkWriter.writeIntegers(column, rowCount: rowCount)
+                : try chunkWriter.writeDoubles(column, rowCount: rowCount)
             chunks.append(summary)
+            schema.append(ParquetStreamColumn(name: column.name, kind: whole ? .optionalInt64 : .optionalDouble))
             nonNull += present
         }
 
-        var schema = [ParquetStreamColumn(name: timestampColumnName, kind: .timestampMillis)]
-        schema.reserveCapacity(columns.count + 1)
-        for column in columns { schema.append(ParquetStreamColumn(name: column.name, kind: .optionalDouble)) }
         let footer = encodeFileMetaData(
             columns: schema, groups: [(Int64(rowCount), chunks)], numRows: Int64(rowCount),
             keyValueMetadata: keyValueMetadata, createdBy: createdBy)

@@ -59,11 +59,7 @@ extension ColumnChunkWriter {
                     bytes += size
                     row += 1
                 }
-                body.removeAll(keepingCapacity: true)
-                body.append(contentsOf: [0, 0, 0, 0])
-                RLEHybrid.encodePresence(presence, pageStart..<row, into: &body)
-                let levelBytes = UInt32(body.count - 4)
-                body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
+                startOptionalPage(presence, pageStart..<row)
                 for case let s? in values[pageStart..<row] {
                     withUnsafeBytes(of: UInt32(s.utf8.count).littleEndian) { body.append(contentsOf: $0) }
                     body.append(contentsOf: s.utf8)
@@ -125,6 +121,11 @@ func encodeFileMetaData(
             w.endStruct()
         case .optionalDouble:
             w.i32(1, PhysicalType.double)
+            w.i32(3, Repetition.optional)
+            w.string(4, c.name)
+        case .optionalInt64:
+            // No logical type: a plain signed 64-bit integer to every reader.
+            w.i32(1, PhysicalType.int64)
             w.i32(3, Repetition.optional)
             w.string(4, c.name)
         }

@@ -194,7 +194,8 @@ extension Store {
             let written = try ParquetWriter.write(
                 path: path, timestampsMs: timestamps, columns: columns,
                 keyValueMetadata: [("seismo.series", seriesJSON), ("seismo.segment", segmentJSON)],
-                createdBy: "seismo", codec: .snappy, doubleEncoding: config.segmentDoubleEncoding, fsync: true)
+                createdBy: "seismo", codec: .snappy, doubleEncoding: config.segmentDoubleEncoding,
+                integerColumns: config.segmentIntegerColumns, fsync: true)
             total += Int64(written.bytes)
         }
         return total

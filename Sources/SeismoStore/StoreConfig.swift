@@ -33,6 +33,13 @@ public struct StoreConfig: Sendable {
     /// about 40 % smaller with snappy (see `ParquetDoubleEncoding`); PLAIN is for readers
     /// that lack it (fastparquet). Readers here accept both, so changing it is safe.
     public var segmentDoubleEncoding: ParquetDoubleEncoding = .byteStreamSplit
+    /// Whether a series whose values in a segment are all whole numbers (|v| <= 2^53, no
+    /// NaN or stale marker, no -0.0) is stored as an INT64 column with delta coding
+    /// instead of DOUBLE. Exact in every reader and about a quarter smaller on
+    /// node_exporter-like data (BENCHMARKS.md); the cost is that one series' column
+    /// type can differ between segments, which readers unify to DOUBLE when asked
+    /// (docs/storage-format.md §5). Readers here accept both.
+    public var segmentIntegerColumns = true
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

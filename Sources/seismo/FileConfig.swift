@@ -13,6 +13,7 @@ import Yams
 ///       retention: 0s             # delete segments older than this; 0 keeps all
 ///       columns_per_file: 1000    # series per Parquet file of a segment
 ///       value_encoding: byte_stream_split  # or plain (for fastparquet); both are read back
+///       integer_columns: true     # whole-number series as INT64 in segments; false = all DOUBLE
 ///       wal_file_size: 64MiB
 ///       max_pending_wal: 256MiB   # unfsynced WAL beyond this → 503
 ///     limits:
@@ -82,6 +83,7 @@ struct FileConfig: Decodable {
         var retention: String?
         var columns_per_file: Int?
         var value_encoding: String?
+        var integer_columns: Bool?
         var wal_file_size: String?
         var max_pending_wal: String?
     }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SeismoDetect
+import SeismoTestSupport
 
 /// The baseline's first minutes: what the built-in rule sees for every new series.
 final class BaselineWarmupTests: XCTestCase {
@@ -33,7 +34,7 @@ final class BaselineWarmupTests: XCTestCase {
 final class BaselineRepeatedAnomalyTests: XCTestCase {
     func testThirtyOOMRampsAreEachSeenAtOnce() {
         var d = SeriesDetector(kind: .baseline, isCounter: false)
-        var rng = SplitMix64(state: 11)
+        var rng = SplitMix(state: 11)
         let mib = 1_048_576.0
         var t: Int64 = 0
         func feed(_ x: Double) -> Double { defer { t += 1 }; return d.update(second: t, value: x) ?? 0 }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SeismoDetect
+import SeismoTestSupport
 
 final class GroupScorerTests: XCTestCase {
     func testSingleMemberPassesThrough() {
@@ -48,7 +49,7 @@ final class GroupScorerTests: XCTestCase {
     /// The running-sum scorer against the definition, evaluated by a full scan, on
     /// random updates: bursts, gaps longer than the window, late seconds, rescoring.
     func testRunningSumMatchesTheDefinition() {
-        var rng = SplitMix64(state: 42)
+        var rng = SplitMix(state: 42)
         for trial in 0..<20 {
             let members = 1 + Int(rng.next() % 40)
             let maxAge = Int64(rng.next() % 8)
@@ -87,7 +88,7 @@ final class GroupCountScorerTests: XCTestCase {
     /// as node_exporter's sporadic series are. The noisy-OR sits near 1; the count
     /// combination stays below a 0.99 rule for 30 s at a time, and mostly far below it.
     func testBackgroundAnomaliesInALargeGroupStayQuiet() {
-        var rng = SplitMix64(state: 7)
+        var rng = SplitMix(state: 7)
         var count = GroupScorer(memberCount: 1000, combination: .count)
         var noisy = GroupScorer(memberCount: 1000)
         var longestAbove = 0, run = 0, noisyHigh = 0, seconds = 0
@@ -109,7 +110,7 @@ final class GroupCountScorerTests: XCTestCase {
     }
 
     func testManyMembersAtOnceScoreHigh() {
-        var rng = SplitMix64(state: 8)
+        var rng = SplitMix(state: 8)
         var g = GroupScorer(memberCount: 1000, combination: .count)
         var last = 0.0
         for t in Int64(0)..<600 {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SeismoDetect
+import SeismoTestSupport
 
 /// NaN, stale seconds, warm-up, gaps, counters and memory: the contract both
 /// detectors share through `SeriesDetector.update`.
@@ -63,7 +64,7 @@ final class InputHygieneTests: XCTestCase {
         // Irregular sampling (gaps of 1–30 s) of quiet noise: gaps are not events.
         for kind in DetectorKind.allCases {
             var d = SeriesDetector(kind: kind, isCounter: false)
-            var rng = SplitMix64(state: 7)
+            var rng = SplitMix(state: 7)
             var second: Int64 = 0
             var worst = 0.0
             for (i, v) in noise(count: 3_000, seed: 9).enumerated() {
@@ -81,7 +82,7 @@ final class InputHygieneTests: XCTestCase {
         var value = 0.0
         var scores: [Double] = []
         var second: Int64 = 0
-        var rng = SplitMix64(state: 3)
+        var rng = SplitMix(state: 3)
         for i in 0..<400 {
             let step: Int64 = i == 300 ? 60 : 5
             second += step
@@ -94,7 +95,7 @@ final class InputHygieneTests: XCTestCase {
     func testCounterResetIsNotAnAlert() {
         for kind in DetectorKind.allCases {
             var d = SeriesDetector(kind: kind, isCounter: true)
-            var rng = SplitMix64(state: 11)
+            var rng = SplitMix(state: 11)
             var value = 5_000.0
             var after: [Double] = []
             for i in 0..<2_000 {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SeismoDetect
+import SeismoTestSupport
 
 /// The adaptive detector's hour-of-day profile on synthetic daily series
 /// sampled every 5 minutes (288 samples a day, NAB's step).
@@ -11,7 +12,7 @@ final class SeasonTests: XCTestCase {
 
     /// 20 at night, 80 from 08:00 to 18:00, plus N(0, 1) noise: art_daily's shape.
     func dailySeries(days: Int, seed: UInt64 = 7) -> [Double] {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix(state: seed)
         return (0..<days * perDay).map { i in
             let hour = (i % perDay) / 12
             return (8..<18).contains(hour) ? 80 + rng.gaussian() : 20 + rng.gaussian()

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SeismoDetect
+import SeismoTestSupport
 
 /// The classic anomaly shapes on synthetic series, with concrete thresholds.
 /// Each series is 2,000 samples of N(100, 1) noise with the event at 1,500,
@@ -75,7 +76,7 @@ final class ShapeTests: XCTestCase {
     func testFlatLineWithRoundingWigglesStaysQuiet() {
         // A gauge stuck at 1000 that jitters in the last digit: relative noise 1e-6.
         for kind in DetectorKind.allCases {
-            var rng = SplitMix64(state: 5)
+            var rng = SplitMix(state: 5)
             let v = (0..<3_000).map { _ in 1_000 + 0.001 * Double(rng.next() % 2) }
             XCTAssertLessThan(scores(kind, v).maxScore(200..<3_000), 0.5, "\(kind)")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SeismoParquet
+import SeismoTestSupport
 
 /// Damaged files must produce ParquetError (with path and offset), never a trap.
 @Suite struct CorruptionTests {

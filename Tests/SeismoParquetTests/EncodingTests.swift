@@ -1,5 +1,6 @@
 import Testing
 @testable import SeismoParquet
+import SeismoTestSupport
 
 @Suite struct ThriftCompactTests {
     @Test func roundTripsFieldsAndSkipsUnknownOnes() throws {
@@ -121,6 +122,19 @@ import Testing
             _ = try roundTrip((0..<n).map { Int64($0) * 1000 + Int64(rng.next() % 7) })
         }
         _ = try roundTrip([Int64.max, Int64.min, 0, -1, Int64.max])
+    }
+
+    @Test func everyBitWidthRoundTrips() throws {
+        var rng = SplitMix(state: 11)
+        for width in 1...63 {
+            // Deltas spread over exactly `width` bits, with lengths that end mid-miniblock.
+            var v: Int64 = 0
+            let values = (0..<(200 + width)).map { _ -> Int64 in
+                v = v &+ Int64(bitPattern: rng.next() >> UInt64(64 - width))
+                return v
+            }
+            _ = try roundTrip(values)
+        }
     }
 
     @Test func countMismatchAndTruncationThrow() {

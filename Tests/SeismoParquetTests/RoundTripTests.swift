@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SeismoParquet
+import SeismoTestSupport
 
 @Suite struct RoundTripTests {
     /// Cells that a careless encoder would change: NaN payloads, the stale marker,

@@ -1,5 +1,6 @@
 import Foundation
 @testable import SeismoParquet
+import SeismoTestSupport
 
 /// A column whose buffers the test owns; `ParquetDoubleColumn` only borrows.
 struct OwnedColumn {
@@ -36,7 +37,7 @@ func writeColumns(
     _ path: String, timestamps: [Int64], columns: [OwnedColumn],
     keyValueMetadata: [(key: String, value: String)] = [], createdBy: String = "seismo-tests",
     codec: ParquetCodec = .snappy, doubleEncoding: ParquetDoubleEncoding = .plain,
-    maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes
+    maxPageBytes: Int = ParquetWriter.defaultMaxPageBytes, integerColumns: Bool = false
 ) throws -> ParquetWriteResult {
     var buffers: [(UnsafeMutableBufferPointer<UInt64>, UnsafeMutableBufferPointer<UInt16>)] = []
     defer {
@@ -56,24 +57,12 @@ func writeColumns(
     }
     return try ParquetWriter.write(
         path: path, timestampsMs: timestamps, columns: cols, keyValueMetadata: keyValueMetadata,
-        createdBy: createdBy, codec: codec, doubleEncoding: doubleEncoding, fsync: false, maxPageBytes: maxPageBytes)
+        createdBy: createdBy, codec: codec, doubleEncoding: doubleEncoding, integerColumns: integerColumns,
+        fsync: false, maxPageBytes: maxPageBytes)
 }
 
 func secondsTimestamps(_ rows: Int, start: Int64 = 1_760_000_000_000) -> [Int64] {
     (0..<rows).map { start + Int64($0) * 1000 }
-}
-
-/// Deterministic pseudo-random numbers (SplitMix64), so failures reproduce.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
 
 let staleMarker: UInt64 = 0x7FF0_0000_0000_0002

@@ -1,18 +1,7 @@
 import SeismoModel
 import SeismoRemoteRead
 import Testing
-
-/// Deterministic generator for reproducible "random" series (SplitMix64).
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SeismoTestSupport
 
 func encode(_ ts: [Int64], _ vs: [UInt64]) -> [UInt8] {
     var enc = XORChunkEncoder()
@@ -122,7 +111,7 @@ struct XORChunkTests {
 
     @Test("jittered scrape timestamps and random doubles", arguments: [1 as UInt64, 2, 3, 4, 5])
     func jittered(seed: UInt64) {
-        var rng = SplitMix64(state: seed)
+        var rng = SplitMix(state: seed)
         var t: Int64 = 1_600_000_000_000
         var ts: [Int64] = [], vs: [UInt64] = []
         for _ in 0..<1000 {

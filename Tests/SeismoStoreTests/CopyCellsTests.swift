@@ -12,7 +12,7 @@ import Testing
     /// Random writes into one segment: mostly in order with gaps, some late, freezes and
     /// spills between them. Returns the segment and the reference cells.
     func randomSegment(seed: UInt64, spillDir: String?) -> (SegmentBuffer, ReferenceHead) {
-        var rng = SplitMix(seed: seed)
+        var rng = CopyCellsRandom(seed: seed)
         let segment = SegmentBuffer(start: base, span: 3600, context: PageContext(),
                                     spillPath: spillDir.map { $0 + "/spill" })
         var reference = ReferenceHead()
@@ -41,7 +41,7 @@ import Testing
         let dir = spilling ? makeTempDirectory("copyCells-\(spilling)") : nil
         for seed in 1...6 as ClosedRange<UInt64> {
             let (segment, reference) = randomSegment(seed: seed, spillDir: dir)
-            var rng = SplitMix(seed: seed * 77)
+            var rng = CopyCellsRandom(seed: seed * 77)
             var ranges: [Range<Int64>] = [base..<(base + 3600), (base - 50)..<(base + 4000)]
             for _ in 0..<20 {
                 let a = Int64(rng.next() % 3700) - 50
@@ -77,7 +77,7 @@ import Testing
 }
 
 /// A small deterministic generator (the tests must not depend on the system's).
-struct SplitMix {
+private struct CopyCellsRandom {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -501,9 +501,9 @@ def read_store(data_dir: str):
                 problems.append(f"{seg}: series {col!r} in more than one file ({seen[key]}, {os.path.basename(path)})")
             seen[key] = os.path.basename(path)
             columns[key] = col
-            arr = table.column(col).combine_chunks()
+            arr = series_array(table.column(col))
             if str(arr.type) != "double":
-                problems.append(f"{path}: column {col!r} has type {arr.type}, want double")
+                problems.append(f"{path}: column {col!r} has type {arr.type}, want double (or int64)")
                 continue
             valid = arr.is_valid().to_pylist()
             bits = float64_bits_of(arr)
@@ -515,6 +515,18 @@ def read_store(data_dir: str):
                     problems.append(f"{col}: second {s} stored in two segments")
                 per[s] = b
     return cells, columns, problems
+
+
+def series_array(col):
+    """A segment's series column as a double array. Whole-number series are stored as
+    INT64 (docs/storage-format.md §5.1); as doubles they are the values Prometheus sent."""
+    import pyarrow as pa
+    arr = col.combine_chunks() if hasattr(col, "combine_chunks") else col
+    if arr.type == pa.int64():
+        if any(v is not None and abs(v) > 2**53 for v in arr.to_pylist()):
+            raise AssertionError("INT64 series column holds a value beyond 2^53")
+        return arr.cast(pa.float64())
+    return arr
 
 
 def float64_bits_of(arr) -> list[int]:
@@ -662,7 +674,8 @@ def nonnull_pyarrow(data_dir: str) -> int:
     files = segment_files(data_dir)
     cols = _series_columns(files)
     import pyarrow as pa
-    schema = pa.unify_schemas([ds.dataset(p, format="parquet").schema for p in files])
+    # permissive: a series may be INT64 in one segment and DOUBLE in another (§5.1)
+    schema = pa.unify_schemas([ds.dataset(p, format="parquet").schema for p in files], promote_options="permissive")
     table = ds.dataset(files, format="parquet", schema=schema).to_table()
     return sum(len(table.column(c)) - table.column(c).null_count for c in cols)
 
@@ -691,6 +704,7 @@ def nonnull_polars(data_dir: str) -> int:
     schema = {"timestamp": pl.Datetime("ms", "UTC")}
     schema.update({c: pl.Float64 for c in cols})
     df = pl.scan_parquet(os.path.join(data_dir, "segments", "*", "*.parquet"), schema=schema,
-                         missing_columns="insert").collect()
+                         missing_columns="insert",
+                         cast_options=pl.ScanCastOptions(integer_cast="allow-float")).collect()
     counts = df.select([pl.col(c).is_not_null().sum() for c in cols]).row(0)
     return int(sum(counts))

@@ -54,6 +54,12 @@ def arrow_bits(arr, row):
     raise IndexError(row)
 
 
+def as_float64(arr):
+    """An INT64 series column (a whole-number series) as the doubles it stands for;
+    below 2^53 the conversion is exact."""
+    return arr.cast(pa.float64()) if arr.type == pa.int64() else arr
+
+
 class Checker:
     def __init__(self):
         self.failures = []
@@ -63,13 +69,13 @@ class Checker:
     def fail(self, reader, file, message):
         self.failures.append(f"[{reader}] {file}: {message}")
 
-    def run(self, reader, file, fn):
+    def run(self, reader, file, fn, count=True):
         before = len(self.failures)
         try:
             fn()
         except Exception as e:  # a reader refusing the file is a finding, not a crash
             self.fail(reader, file, f"raised {type(e).__name__}: {e}")
-        if len(self.failures) == before:
+        if len(self.failures) == before and count:
             self.passed[reader] += 1
 
     def cell(self, reader, file, col, row, got, want, exact_nan):
@@ -84,6 +90,14 @@ class Checker:
                 self.notes.add(f"{reader} canonicalized NaN payload {want:#018x} to {got:#018x} (allowed)")
         elif got != want:
             self.fail(reader, file, f"{col!r} row {row}: got bits {got:#018x}, want {want:#018x}")
+
+    def types(self, reader, name, spec, got):
+        """Each column's type as the reader reports it must match the writer's choice:
+        INT64 for whole-number series, DOUBLE otherwise."""
+        for col in spec["columns"]:
+            want = col.get("type", "double")
+            if got[col["name"]] != want:
+                self.fail(reader, name, f"{col['name']!r}: type {got[col['name']]}, want {want}")
 
     def pyarrow(self, path, spec):
         name = spec["file"]
@@ -106,8 +120,10 @@ class Checker:
             if kv.get(k) != v:
                 self.fail("pyarrow", name, f"key_value_metadata[{k!r}] = {kv.get(k)!r}, want {v!r}")
         rg = meta.row_group(0)
+        kind = {pa.int64(): "int64", pa.float64(): "double"}
+        self.types("pyarrow", name, spec, {f.name: kind.get(f.type, str(f.type)) for f in table.schema})
         for i, col in enumerate(spec["columns"]):
-            arr = table.column(col["name"])
+            arr = as_float64(table.column(col["name"]))
             non_null = len(arr) - arr.null_count
             if non_null != col["non_null"]:
                 self.fail("pyarrow", name, f"{col['name']!r}: {non_null} non-null, want {col['non_null']}")
@@ -119,7 +135,7 @@ class Checker:
         # The stale marker must never be canonicalized to the default NaN.
         for col in spec["columns"]:
             for row, want in col["checks"]:
-                if want == STALE and arrow_bits(table.column(col["name"]), row) != STALE:
+                if want == STALE and arrow_bits(as_float64(table.column(col["name"])), row) != STALE:
                     self.fail("pyarrow", name, f"{col['name']!r} row {row}: stale marker payload lost")
 
     def duckdb(self, path, spec):
@@ -129,6 +145,8 @@ class Checker:
         types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
         if types.get("timestamp") != "TIMESTAMP WITH TIME ZONE":
             self.fail("duckdb", name, f"timestamp type {types.get('timestamp')!r}, want TIMESTAMP WITH TIME ZONE")
+        kind = {"BIGINT": "int64", "DOUBLE": "double"}
+        self.types("duckdb", name, spec, {k: kind.get(v, v) for k, v in types.items()})
         cols = spec["columns"]
         quoted = ['"' + c["name"].replace('"', '""') + '"' for c in cols]
         # epoch_ms keeps the check independent of the session time zone.
@@ -148,7 +166,7 @@ class Checker:
         if not check_rows:
             return
         # Rows by position: row_number() over the file order.
-        sel = ", ".join(quoted)
+        sel = ", ".join(f"CAST({q} AS DOUBLE)" for q in quoted)
         got_rows = con.execute(
             f"SELECT * FROM (SELECT row_number() OVER () - 1 AS rn, {sel} FROM {src}) "
             f"WHERE rn IN ({', '.join(map(str, check_rows))}) ORDER BY rn").fetchall()
@@ -157,6 +175,44 @@ class Checker:
             for row, want in col["checks"]:
                 v = by_row.get(row, [None] * len(cols))[ci]
                 self.cell("duckdb", name, col["name"], row, None if v is None else float_bits(v), want, exact_nan=False)
+
+    def union(self, base, spec):
+        """One series stored as INT64 in one segment and DOUBLE in another: the usual way
+        to read several files in each reader must give one DOUBLE column, exact."""
+        paths = [os.path.join(base, f) for f in spec["files"]]
+        col, want = spec["column"], spec["cells"]
+        label = "+".join(spec["files"])
+
+        def compare(reader, got):
+            if len(got) != len(want):
+                self.fail(reader, label, f"{len(got)} rows, want {len(want)}")
+            for row, (g, w) in enumerate(zip(got, want)):
+                self.cell(reader, label, col, row, g, w, exact_nan=True)
+
+        def with_pyarrow():
+            import pyarrow.dataset as ds
+            schema = pa.unify_schemas([pq.read_schema(p) for p in paths], promote_options="permissive")
+            if schema.field(col).type != pa.float64():
+                self.fail("pyarrow", label, f"unified type {schema.field(col).type}")
+            table = ds.dataset(paths, schema=schema).to_table()
+            compare("pyarrow", [arrow_bits(table.column(col), r) for r in range(table.num_rows)])
+
+        def with_duckdb():
+            files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+            rows = duckdb.connect().execute(
+                f"SELECT {col} FROM read_parquet([{files}], union_by_name=true, filename=true, file_row_number=true) "
+                f"ORDER BY filename, file_row_number").fetchall()
+            compare("duckdb", [None if v is None else float_bits(v) for (v,) in rows])
+
+        def with_polars():
+            df = pl.concat([pl.read_parquet(p) for p in paths], how="diagonal_relaxed")
+            if df.schema[col] != pl.Float64:
+                self.fail("polars", label, f"unified dtype {df.schema[col]}")
+            arr = df[col].to_arrow()
+            compare("polars", [arrow_bits(arr, r) for r in range(len(arr))])
+
+        for reader, fn in (("pyarrow", with_pyarrow), ("duckdb", with_duckdb), ("polars", with_polars)):
+            self.run(reader, label, fn, count=False)
 
     def polars(self, path, spec):
         name = spec["file"]
@@ -169,12 +225,14 @@ class Checker:
         ts = df["timestamp"].dt.epoch("ms")
         if (ts[0], ts[-1]) != (spec["first_ts_ms"], spec["last_ts_ms"]):
             self.fail("polars", name, f"timestamps {ts[0]}..{ts[-1]}")
+        kind = {pl.Int64: "int64", pl.Float64: "double"}
+        self.types("polars", name, spec, {k: kind.get(v, str(v)) for k, v in df.schema.items()})
         for col in spec["columns"]:
             s = df[col["name"]]
             non_null = s.len() - s.null_count()
             if non_null != col["non_null"]:
                 self.fail("polars", name, f"{col['name']!r}: {non_null} non-null, want {col['non_null']}")
-            arr = s.to_arrow()
+            arr = s.cast(pl.Float64).to_arrow()
             for row, want in col["checks"]:
                 self.cell("polars", name, col["name"], row, arrow_bits(arr, row), want, exact_nan=False)
 
@@ -190,7 +248,8 @@ def main(argv):
         base = os.path.dirname(os.path.abspath(expectations))
         only = {os.path.basename(p) for p in argv[1:]} or None
     with open(expectations) as f:
-        specs = json.load(f)["files"]
+        loaded = json.load(f)
+    specs, unions = loaded["files"], loaded.get("unions", [])
     if only is not None:
         specs = [s for s in specs if s["file"] in only]
         missing = only - {s["file"] for s in specs}
@@ -210,6 +269,10 @@ def main(argv):
             print(f"{spec['file']}: {spec['rows']} rows x {len(spec['columns'])} columns, {size} bytes, "
                   f"footer {spec.get('footer_bytes')} B, {spec.get('bytes_per_sample', 0):.3f} B/sample, "
                   f"written in {spec.get('write_seconds', 0):.2f} s")
+    for u in unions:
+        if only is None or set(u["files"]) <= only:
+            checker.union(base, u)
+            print(f"union {'+'.join(u['files'])}: column {u['column']!r} read as one DOUBLE column")
     for note in sorted(checker.notes):
         print("note: " + note)
     versions = f"pyarrow {pa.__version__}, duckdb {duckdb.__version__}, polars {pl.__version__}"

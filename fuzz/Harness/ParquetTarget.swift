@@ -10,7 +10,7 @@ private let removeScratchAtExit: Void = { atexit { unlink(scratchPath) } }()
 
 /// Segment files: a damaged file throws `ParquetError`, never traps; a file that opens
 /// decodes every column to exactly `rowCount` values, and the export's scatter path
-/// agrees cell for cell with `readDoubleColumn`.
+/// agrees cell for cell with `readDoubleColumn` (DOUBLE and whole-number INT64 columns).
 func fuzzSegmentFile(_ input: UnsafeRawBufferPointer) {
     _ = removeScratchAtExit
     guard let f = fopen(scratchPath, "wb") else { violated("cannot write \(scratchPath)") }
@@ -23,13 +23,16 @@ func fuzzSegmentFile(_ input: UnsafeRawBufferPointer) {
         // millions of all-null rows; keep the buffers small.
         guard rows <= 100_000 else { return }
         for (i, column) in reader.columns.enumerated() {
+            // Series columns: DOUBLE, or OPTIONAL INT64 (a whole-number series); a REQUIRED
+            // INT64 is the timestamp.
+            let series = column.physicalType == 5 || (column.physicalType == 2 && column.isOptional)
             switch column.physicalType {
-            case 2:
+            case 2 where !series:
                 let ts = try reader.readInt64Column(i)
                 check(ts.count == rows, "INT64 column \(i): \(ts.count) values for \(rows) rows")
-            case 5:
+            case 2, 5:
                 let cells = try reader.readDoubleColumn(i)
-                check(cells.count == rows, "DOUBLE column \(i): \(cells.count) values for \(rows) rows")
+                check(cells.count == rows, "series column \(i): \(cells.count) values for \(rows) rows")
                 let values = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: rows)
                 let presence = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: rows)
                 defer {
