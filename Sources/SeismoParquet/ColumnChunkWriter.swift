@@ -116,11 +116,7 @@ final class ColumnChunkWriter {
                 present += p
                 row += 1
             }
-            body.removeAll(keepingCapacity: true)
-            body.append(contentsOf: [0, 0, 0, 0])
-            RLEHybrid.encodePresence(presence, pageStart..<row, into: &body)
-            let levelBytes = UInt32(body.count - 4)
-            body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
+            startOptionalPage(presence, pageStart..<row)
             let valuesStart = body.count
             body.append(contentsOf: repeatElement(0, count: 8 * present))
             // One loop per encoding, over raw pointers: this runs for every sealed sample.
