@@ -108,7 +108,7 @@ let package = Package(
         .testTarget(name: "SeismoModelTests", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
         .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet", "SeismoTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet"], exclude: ["Golden"]),
+        .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet", "SeismoTestSupport"], exclude: ["Golden"]),
         .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoRemoteReadTests", dependencies: ["SeismoRemoteRead", "SeismoModel", "SeismoTestSupport"]),
         .testTarget(name: "SeismoExportTests", dependencies: ["SeismoExport", "SeismoStore", "SeismoModel", "SeismoParquet"]),

@@ -2,6 +2,7 @@ import Foundation
 import SeismoModel
 import Testing
 @testable import SeismoStore
+import SeismoTestSupport
 
 /// The head's cell rules, kept the obvious way: one dictionary entry per (series, second).
 struct ReferenceHead {
@@ -75,7 +76,7 @@ func headCells(_ head: Head, _ series: UInt32, in seconds: Range<Int64>) -> [Cel
 
     @Test(arguments: [false, true])
     func randomWritesMatchTheReference(spilling: Bool) {
-        var rng = SeededRandom(11)
+        var rng = SplitMix(state: 11)
         let spillDirectory = spilling ? makeTempDirectory() : nil
         let head = Head(span: 600, spillDirectory: spillDirectory)
         var reference = ReferenceHead()

@@ -1,19 +1,7 @@
 import Foundation
 import Testing
 @testable import SeismoStore
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import SeismoTestSupport
 
 /// Bit patterns the codec must not bend: NaN payloads (quiet, signalling, negative),
 /// Prometheus' stale marker, ±0, denormals, infinities, extremes.
@@ -71,7 +59,7 @@ let awkwardBits: [UInt64] = [
     let full = DensePage.rows
 
     @Test func allPresentRandomBits() {
-        var rng = SeededRandom(1)
+        var rng = SplitMix(state: 1)
         for _ in 0..<200 {
             let tags = (0..<full).map { _ in UInt16.random(in: 1...1000, using: &rng) }
             let values = (0..<full).map { _ in UInt64.random(in: .min ... .max, using: &rng) }
@@ -80,7 +68,7 @@ let awkwardBits: [UInt64] = [
     }
 
     @Test func randomPresenceAndDensity() {
-        var rng = SeededRandom(2)
+        var rng = SplitMix(state: 2)
         for density in [0.02, 0.1, 0.5, 0.9] {
             for _ in 0..<100 {
                 var tags = (0..<full).map { _ in Double.random(in: 0..<1, using: &rng) < density ? UInt16.random(in: 1...1000, using: &rng) : 0 }
@@ -100,7 +88,7 @@ let awkwardBits: [UInt64] = [
     }
 
     @Test func awkwardValuesInEveryOrder() {
-        var rng = SeededRandom(3)
+        var rng = SplitMix(state: 3)
         for _ in 0..<300 {
             let tags = (0..<full).map { _ in UInt16.random(in: 1...1000, using: &rng) }
             let values = (0..<full).map { _ in awkwardBits.randomElement(using: &rng)! }
@@ -113,7 +101,7 @@ let awkwardBits: [UInt64] = [
 
     @Test func shortLastPageOfASegment() {
         // 3600 s ends with a page of 16 rows (pages of 32 or 64).
-        var rng = SeededRandom(4)
+        var rng = SplitMix(state: 4)
         let rows = 3600 % DensePage.rows
         for _ in 0..<50 {
             let tags = (0..<full).map { r in r < rows && Bool.random(using: &rng) ? UInt16.random(in: 1...1000, using: &rng) : 0 }
