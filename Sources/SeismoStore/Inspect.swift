@@ -14,7 +14,9 @@ public struct StoreInspection: Sendable {
     public var segments = 0
     public var segmentFiles = 0
     public var segmentBytes: Int64 = 0
+    /// Bytes of WAL records; `walFileBytes` adds the space zero-filled ahead of appends.
     public var walBytes: Int64 = 0
+    public var walFileBytes: Int64 = 0
     public var bytesOnDisk: Int64 = 0
     public var sealedUntilMs: Int64?
     public var problems: [String] = []
@@ -83,7 +85,8 @@ public struct StoreInspection: Sendable {
         // A torn tail on a live directory is normally a write in progress, not damage.
         r.problems.append(contentsOf: problems.map { "\($0)" })
         r.headSamples = Int64(cells.count)
-        r.walBytes = wal.totalBytes
+        r.walBytes = wal.loggedBytes
+        r.walFileBytes = wal.totalBytes
         r.samples = r.sealedSamples + r.headSamples
         if first != Int64.max { r.firstTimestampMs = first }
         if last != Int64.min { r.lastTimestampMs = last }
@@ -101,7 +104,7 @@ public struct StoreInspection: Sendable {
         "last_timestamp_ms":\(num(lastTimestampMs)),"segments":\(segments),"bytes_on_disk":\(bytesOnDisk),\
         "bytes_per_sample":\(dbl(bytesPerSample)),"sealed_samples":\(sealedSamples),"head_samples":\(headSamples),\
         "segment_files":\(segmentFiles),"segment_bytes":\(segmentBytes),"segment_bytes_per_sample":\(dbl(segmentBytesPerSample)),\
-        "wal_bytes":\(walBytes),"sealed_until_ms":\(num(sealedUntilMs)),"problems":\(problemsJSON)}
+        "wal_bytes":\(walBytes),"wal_file_bytes":\(walFileBytes),"sealed_until_ms":\(num(sealedUntilMs)),"problems":\(problemsJSON)}
         """
     }
 }

@@ -33,6 +33,9 @@ extension WriteAheadLog {
         /// The stop is only an incomplete last record, or a damaged record followed by
         /// nothing but zeros: what a crash mid-append leaves (never acknowledged data).
         var tornTail = false
+        /// Bytes before the clean zero-filled end (the whole file if it has none): what
+        /// the log holds, as opposed to the space zero-filled ahead of the appends.
+        var loggedBytes = 0
     }
 
     /// Calls `sample` for every sample of every intact record. A record is applied whole
@@ -45,6 +48,7 @@ extension WriteAheadLog {
     /// leaves in a zero-filled file, so the damage becomes a stop there.
     static func parseFile(_ bytes: [UInt8], sample: (UInt32, Int64, UInt64) -> Void) -> FileParse {
         var result = FileParse()
+        result.loggedBytes = bytes.count
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -53,7 +57,10 @@ extension WriteAheadLog {
                 if startsZeroRun(raw, at: offset) {
                     let end = zeroRunEnd(raw, from: offset)
                     let afterDamage = result.damage.last?.end == offset
-                    if end == raw.count && !afterDamage { return }
+                    if end == raw.count && !afterDamage {
+                        result.loggedBytes = offset
+                        return
+                    }
                     // Zeros, then more bytes: no append leaves that; nothing after is trusted.
                     reason = end == raw.count ? "zero bytes after a damaged record" : "zero bytes followed by other data"
                     result.tornTail = end == raw.count

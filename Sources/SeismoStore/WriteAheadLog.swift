@@ -22,6 +22,9 @@ final class WriteAheadLog {
         let path: String
         /// Newest second of any sample in the file (Int64.min if none).
         var maxSecond: Int64
+        /// Bytes before the file's zero-filled end when it was replayed (nil for files
+        /// started since).
+        var loggedBytes: Int? = nil
     }
 
     let directory: String
@@ -115,7 +118,7 @@ final class WriteAheadLog {
                 }
                 try FileIO.fsync(wfd, path: entry.path)
             }
-            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parse.maxSecond))
+            files.append(FileInfo(index: entry.index, path: entry.path, maxSecond: parse.maxSecond, loggedBytes: parse.loggedBytes))
         }
         return problems
     }
@@ -211,4 +214,8 @@ final class WriteAheadLog {
     }
 
     var totalBytes: Int64 { files.reduce(0) { $0 + (FileIO.fileSize($1.path) ?? 0) } }
+
+    /// Bytes of records in the replayed files: `totalBytes` without the zero-filled space
+    /// ahead of the appends (files started since the replay count whole).
+    var loggedBytes: Int64 { files.reduce(0) { $0 + Int64($1.loggedBytes ?? Int(FileIO.fileSize($1.path) ?? 0)) } }
 }

@@ -31,10 +31,28 @@ import SeismoModel
             let (parsed, times) = parse(records + [UInt8](repeating: 0, count: tail))
             #expect(times == [1000, 1000, 2000])
             #expect(parsed.damage.isEmpty && parsed.stoppedAt == nil && !parsed.tornTail, "tail of \(tail) zeros")
+            #expect(parsed.loggedBytes == records.count, "tail of \(tail) zeros")  // the zeros are not log
         }
         // A file of zeros only (a spare never used) holds nothing and nothing is wrong.
         let (empty, none) = parse([UInt8](repeating: 0, count: 1 << 16))
-        #expect(none.isEmpty && empty.damage.isEmpty && empty.stoppedAt == nil)
+        #expect(none.isEmpty && empty.damage.isEmpty && empty.stoppedAt == nil && empty.loggedBytes == 0)
+    }
+
+    /// `seismo inspect` on a live directory: `wal_bytes` counts the records, not the
+    /// zero-filled space of the current file and the spare (`wal_file_bytes` does).
+    @Test func inspectCountsRecordsNotTheZeroFilledSpace() throws {
+        let dir = makeTempDirectory()
+        var config = testConfig(dir)
+        config.walFileBytes = 1 << 20
+        let store = try Store(config: config, logger: quietLogger)
+        store.start()
+        try appendDurably(store, batch([(up, [(t0, 1), (t0 + 1000, 0)])]))
+        defer { store.close() }
+        let inspection = try StoreInspection.inspect(dataDirectory: dir)
+        #expect(inspection.headSamples == 2)
+        #expect(inspection.walBytes > 0 && inspection.walBytes < 4096)
+        #expect(inspection.walFileBytes >= 1 << 20)
+        #expect(inspection.json.contains("\"wal_bytes\":\(inspection.walBytes),\"wal_file_bytes\":\(inspection.walFileBytes)"))
     }
 
     @Test func aRecordCutShortBeforeTheZerosIsATornTail() {
