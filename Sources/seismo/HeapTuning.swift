@@ -25,10 +25,17 @@ enum HeapTuning {
     /// cardinality benchmark gave 685–772 B per series at 1 MiB, 703–805 at 4 MiB.
     static let mmapThreshold: Int32 = 1 << 20
 
-    /// Fixes the mmap threshold (which also stops glibc from adjusting it). Call before
-    /// the store and the server allocate.
+    /// Heap tops are given back by `free` only above this. glibc raises its own to twice
+    /// the adaptive mmap threshold; a fixed mmap threshold leaves it at 128 KiB, and every
+    /// request's buffers freed at the top of an arena were then given back and faulted in
+    /// again. The trimmer below returns what stays free.
+    static let trimThreshold: Int32 = 8 << 20
+
+    /// Fixes the mmap and trim thresholds (which also stops glibc from adjusting them).
+    /// Call before the store and the server allocate.
     static func configure() {
         _ = mallopt(M_MMAP_THRESHOLD, mmapThreshold)
+        _ = mallopt(M_TRIM_THRESHOLD, trimThreshold)
     }
 
     /// How often the trimmer looks, and how much must have been freed since its last trim
