@@ -20,17 +20,18 @@ enum HeapTuning {
     /// Blocks of this size or more are mmapped. Large enough that what is allocated per
     /// request (bodies of ~50 KB, NIO's buffers for them, decoded bodies, batches) stays
     /// on the heap: at 64 KiB the throughput benchmark ran at less ingest per CPU-second
-    /// (3 runs). At 1 MiB its wrk run took ~5,500 more minor page faults than with glibc's
-    /// adaptive threshold (~19,000 against ~13,500): a few ms of its ~4 CPU-seconds. The
-    /// cardinality benchmark gave 685–772 B per series at 1 MiB, 703–805 at 4 MiB.
+    /// (3 runs). With the trim threshold below, its wrk run takes as many minor page
+    /// faults as with glibc's defaults (~12,000 against ~14,000). The cardinality
+    /// benchmark gave 685–772 B per series at 1 MiB, 703–805 at 4 MiB.
     static let mmapThreshold: Int32 = 1 << 20
 
     /// Heap tops are given back by `free` only above this. glibc raises its own to twice
     /// the adaptive mmap threshold; a fixed mmap threshold leaves it at 128 KiB, and
     /// request buffers freed at the top of an arena were then given back and faulted in
     /// again (wrk run: ~19k minor faults instead of ~10k). Twice the mmap threshold, as
-    /// glibc would: at 8 MiB the cardinality benchmark kept up to 6 MB of freed heap
-    /// tops resident. The trimmer below returns what stays free.
+    /// glibc would; with 8 MiB the cardinality benchmark ended with up to 6 MB of free
+    /// heap resident (the trimmer then watched a different signal). The trimmer below
+    /// returns what stays free.
     static let trimThreshold: Int32 = 2 << 20
 
     /// Fixes the mmap and trim thresholds (which also stops glibc from adjusting them).
