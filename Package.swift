@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CSeismoProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .systemLibrary(name: "CSeismoCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CSeismoCurlShims", dependencies: ["CSeismoCurl"]),
+        // glibc's malloc tuning (mallopt, malloc_trim) for the server's heap.
+        .systemLibrary(name: "CSeismoMalloc"),
         // protoc-c output (committed; regenerate with proto/generate.sh) + arena allocator.
         .target(name: "CSeismoPromPB", dependencies: ["CSeismoProtobufC"]),
 
@@ -96,6 +98,7 @@ let package = Package(
             name: "seismo",
             dependencies: [
                 "SeismoServer", "SeismoStore", "SeismoParquet", "SeismoExport", "SeismoDetect", "SeismoAlerting", "SeismoWatch", "SeismoReport",
+                "CSeismoMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),

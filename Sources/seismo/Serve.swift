@@ -91,6 +91,7 @@ struct Serve: AsyncParsableCommand {
     var logLevel: String?
 
     func run() async throws {
+        HeapTuning.configure()
         let file = try config.map(FileConfig.load(path:))
         let (store, server, level) = try resolve(file: file)
 
@@ -121,6 +122,7 @@ struct Serve: AsyncParsableCommand {
         let detection = try resolveDetection(file: file, server: server)
         let watch = try detection.map { try DetectionSetup.start(detection: $0, store: theStore, logger: logger, hangup: hangup) }
         let http = HTTPServer(config: server, store: theStore, registry: registry, logger: logger, watch: watch?.pipeline, tls: tls)
+        HeapTuning.startTrimmer()
         let port = try await http.bind()
         print(banner(server: server, port: port, dataDirectory: store.dataDirectory))
         fflush(stdout)
