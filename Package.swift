@@ -109,7 +109,7 @@ let package = Package(
         .target(name: "SeismoTestSupport", path: "Tests/SeismoTestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CSeismoSnappy", "CSeismoPromPB", "CSeismoCurlShims"]),
         .testTarget(name: "SeismoModelTests", dependencies: ["SeismoModel"]),
-        .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel"]),
+        .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel", "SeismoTestSupport"]),
         .testTarget(name: "SeismoParquetTests", dependencies: ["SeismoParquet", "SeismoTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "SeismoStoreTests", dependencies: ["SeismoStore", "SeismoModel", "SeismoParquet", "SeismoTestSupport"], exclude: ["Golden"]),
         .target(name: "SeismoRemoteRead", dependencies: ["SeismoModel"]),

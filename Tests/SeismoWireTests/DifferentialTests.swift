@@ -2,6 +2,7 @@ import Foundation
 import SeismoModel
 @testable import SeismoWire
 import Testing
+import SeismoTestSupport
 
 /// What one decoder made of one body: the batch, or the error's kind and limit.
 enum Outcome: Equatable, CustomStringConvertible {
@@ -111,18 +112,6 @@ extension PB {
         fixed64Field(field, 0x0102_0304_0506_0708)
         bytesField(field, [1, 2, 3])
         fixed32Field(field, 7)
-    }
-}
-
-/// A deterministic generator (SplitMix64), so every run tests the same bodies.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
