@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "CSeismoCurlShims", dependencies: ["CSeismoCurl"]),
         // glibc's malloc tuning (mallopt, malloc_trim) for the server's heap.
         .systemLibrary(name: "CSeismoMalloc"),
+        .systemLibrary(name: "CSeismoPrefetch"),
         // protoc-c output (committed; regenerate with proto/generate.sh) + arena allocator.
         .target(name: "CSeismoPromPB", dependencies: ["CSeismoProtobufC"]),
 
@@ -39,7 +40,7 @@ let package = Package(
         .target(
             name: "SeismoStore",
             dependencies: [
-                "SeismoModel", "SeismoParquet",
+                "SeismoModel", "SeismoParquet", "CSeismoPrefetch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]

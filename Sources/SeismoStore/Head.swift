@@ -59,6 +59,14 @@ final class Head {
         return segment.put(series: series, second: second, tag: tag, valueBits: valueBits)
     }
 
+    /// A cache hint for a `put` soon to come (`SegmentBuffer.prefetch`); only looks at the
+    /// segment the last put went to, which is the one in-order writes use.
+    @inline(__always)
+    func prefetch(series: UInt32, timestampMs: Int64) {
+        guard let last = lastSegment else { return }
+        last._withUnsafeGuaranteedRef { $0.prefetch(series: series, second: floorDiv(timestampMs, 1000)) }
+    }
+
     /// Removes and returns the segments that end at or before `second` (oldest first).
     func detachSegments(endingAtOrBefore second: Int64) -> [SegmentBuffer] {
         let due = segments.values.filter { $0.start + span <= second }.sorted { $0.start < $1.start }

@@ -1,3 +1,4 @@
+import CSeismoPrefetch
 /// The cells of one segment-to-be: a paged column (`SeriesColumn`) per series with
 /// samples in it. Readers go through `forEachCell` / `copyCells`, never through pages.
 final class SegmentBuffer {
@@ -44,6 +45,22 @@ final class SegmentBuffer {
     /// request took 3 ms more).
     @inline(__always)
     static func phase(_ id: Int) -> Int { id & (DensePage.rows - 1) }
+
+    /// Starts loading the cache lines `put` will write for `series` at `second` (its dense
+    /// page's tags and the value's row), so the miss overlaps the work on the series
+    /// before it: pages are scattered over the heap, and that one miss per series was
+    /// about 12 % of the server's CPU at saturation. Only a hint: a wrong guess (no page
+    /// yet, another segment) costs a wasted load, never a fault.
+    @inline(__always)
+    func prefetch(series: UInt32, second: Int64) {
+        let id = Int(series)
+        cursors.withUnsafeBufferPointer { all in
+            guard id < all.count, let page = all[id].page else { return }
+            let slot = (Int(truncatingIfNeeded: second &- start) &+ Self.phase(id)) & (DensePage.rows - 1)
+            seismo_prefetch_write(page.tags)
+            seismo_prefetch_write(page.values + slot)
+        }
+    }
 
     /// Stores one cell. Returns true when the row already held a sample (a collision):
     /// the later timestamp wins; on a tie the last write wins, which keeps retried
