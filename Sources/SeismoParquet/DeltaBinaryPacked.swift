@@ -43,11 +43,11 @@ enum DeltaBinaryPacked {
             // Widths of unused trailing miniblocks are still written (as 0);
             // their bodies are not.
             out.append(contentsOf: widths)
+            // The last miniblock is padded to full size with zeros (min delta − min delta).
+            for k in n..<blockSize { deltas[k] = minDelta }
             for m in 0..<miniblocksPerBlock where m * miniblockSize < n {
                 let width = Int(widths[m])
                 if width == 0 { continue }
-                // The last miniblock is padded to full size with zeros.
-                for k in n..<Swift.max(n, (m + 1) * miniblockSize) { deltas[k] = minDelta }
                 deltas.withUnsafeBufferPointer { d in
                     packMiniblock(UnsafeBufferPointer(rebasing: d[(m * miniblockSize)..<((m + 1) * miniblockSize)]),
                                   minus: minDelta, width: width, into: &out)
