@@ -187,9 +187,12 @@ extension Store {
                     values: UnsafeBufferPointer(rebasing: values[at..<(at + rowCount)]),
                     presence: UnsafeBufferPointer(rebasing: tags[at..<(at + rowCount)])))
             }
-            let seriesJSON = "[" + members.map { "{\"column\":\(Self.jsonString($0.name)),\"id\":\($0.id),\"labels\":\($0.labelsJSON)}" }
-                .joined(separator: ",") + "]"
-            let segmentJSON = "{\"format\":1,\"start\":\(seal.name.start),\"end\":\(seal.name.end),\"group\":\(group),\"columns_per_file\":\(config.columnsPerFile)}"
+            let seriesJSON = config.segmentFooterLabels
+                ? "[" + members.map { "{\"column\":\(Self.jsonString($0.name)),\"id\":\($0.id),\"labels\":\($0.labelsJSON)}" }
+                    .joined(separator: ",") + "]"
+                : "[" + members.map { String($0.id) }.joined(separator: ",") + "]"
+            let format = config.segmentFooterLabels ? 1 : 2
+            let segmentJSON = "{\"format\":\(format),\"start\":\(seal.name.start),\"end\":\(seal.name.end),\"group\":\(group),\"columns_per_file\":\(config.columnsPerFile)}"
             let path = tmpPath + "/" + DataDirectory.columnGroupFileName(group)
             let written = try ParquetWriter.write(
                 path: path, timestampsMs: timestamps, columns: columns,

@@ -14,6 +14,7 @@ import Yams
 ///       columns_per_file: 1000    # series per Parquet file of a segment
 ///       value_encoding: byte_stream_split  # or plain (for fastparquet); both are read back
 ///       integer_columns: true     # whole-number series as INT64 in segments; false = all DOUBLE
+///       footer_labels: false      # true: seismo.series repeats each column's labels (~220 B/series/file)
 ///       wal_file_size: 64MiB
 ///       max_pending_wal: 256MiB   # unfsynced WAL beyond this → 503
 ///     limits:
@@ -84,6 +85,7 @@ struct FileConfig: Decodable {
         var columns_per_file: Int?
         var value_encoding: String?
         var integer_columns: Bool?
+        var footer_labels: Bool?
         var wal_file_size: String?
         var max_pending_wal: String?
     }

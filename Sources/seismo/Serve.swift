@@ -171,6 +171,7 @@ struct Serve: AsyncParsableCommand {
         case let other?: throw ValidationError("storage.value_encoding: \"\(other)\" is not byte_stream_split or plain")
         }
         if let v = file?.storage?.integer_columns { store.segmentIntegerColumns = v }
+        if let v = file?.storage?.footer_labels { store.segmentFooterLabels = v }
         if let v = try size(walFileSize, file?.storage?.wal_file_size, "wal-file-size") { store.walFileBytes = v }
         if let v = try size(maxPendingWAL, file?.storage?.max_pending_wal, "max-pending-wal") { store.maxPendingWALBytes = v }
         if let v = try duration(maxFuture, file?.limits?.max_future, "max-future") { store.maxFutureMilliseconds = v * 1000 }

@@ -423,6 +423,24 @@ def canonical_selector(labels) -> str:
     return name + "{" + ",".join(rest) + "}"
 
 
+def _docs_labels_of_column():
+    """labels_of_column, the inverse of canonical_selector, taken from the Python block in
+    docs/storage-format.md §5.2: format-2 segments keep only series ids in seismo.series,
+    so users read label sets from column names with that code, and the integration suite
+    runs the very same code on every segment it checks."""
+    doc = os.path.join(os.path.dirname(__file__), "..", "..", "docs", "storage-format.md")
+    with open(doc, encoding="utf-8") as f:
+        text = f.read()
+    start = text.index("def labels_of_column(name):")
+    code = text[start:text.index("```", start)]
+    scope: dict = {}
+    exec(compile(code, doc, "exec"), scope)
+    return scope["labels_of_column"]
+
+
+labels_of_column = _docs_labels_of_column()
+
+
 @dataclass
 class Expected:
     """What the store must hold: series key → {second: (ts_ms, value_bits)}, later ts wins."""
@@ -481,10 +499,15 @@ def read_store(data_dir: str):
             problems.append(f"{path}: timestamps not whole seconds")
         if len(set(secs)) != len(secs):
             problems.append(f"{path}: duplicate rows for one second")
-        name_to_labels = {}
-        for entry in meta:
-            labels = entry["labels"]
-            name_to_labels[entry["column"]] = labels
+        segment_meta = json.loads(kv.get(b"seismo.segment", b"{}"))
+        series_columns = table.column_names[1:]
+        if segment_meta.get("format", 1) >= 2:
+            # Format 2: series ids in column order; the labels are in the column names.
+            if len(meta) != len(series_columns) or not all(isinstance(x, int) for x in meta):
+                problems.append(f"{path}: seismo.series {meta[:5]!r}... is not one id per column")
+            name_to_labels = {c: labels_of_column(c) for c in series_columns}
+        else:
+            name_to_labels = {entry["column"]: entry["labels"] for entry in meta}
         seen = seg_series.setdefault(seg, {})
         for col in table.column_names:
             if col == "timestamp":
