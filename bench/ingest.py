@@ -536,9 +536,9 @@ def paced_requests(port: int, bodies: list[bytes], rate: float) -> tuple[list[fl
 
 # ----------------------------------------------------------------------------- phases
 
-def phase_throughput(make, bodies_dir, manifest, args):
+def phase_throughput(make, bodies_dir, manifest, args, label="throughput"):
     """Saturation with wrk, then a graceful stop and the data dir's size."""
-    srv = make("throughput")
+    srv = make(label)
     # the cached data spans `rounds` seconds, so it can touch two 1 h segments
     why = seismo_head_too_big(manifest["series"], 2) if srv.name.startswith("seismo") else None
     if why:
@@ -604,6 +604,21 @@ def phase_throughput(make, bodies_dir, manifest, args):
     if not args.keep:
         shutil.rmtree(srv.data_dir, ignore_errors=True)
     return r
+
+
+def median_run(runs: list[dict]) -> dict:
+    """Per-figure median over repeated throughput runs (numbers only; a skipped or
+    non-numeric figure is taken from the first run)."""
+    out = dict(runs[0])
+    for key, first in runs[0].items():
+        vals = [r.get(key) for r in runs]
+        if isinstance(first, bool) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            continue
+        vals = sorted(v for v in vals if not (isinstance(v, float) and math.isnan(v)))
+        if vals:
+            mid = len(vals) // 2
+            out[key] = vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2
+    return out
 
 
 def segment_bytes_by_type(segments_dir: str) -> dict:
@@ -723,6 +738,8 @@ def phase_cardinality(make, bodies_dir, manifest, args):
 def fmt(v, spec):
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
+    if spec.endswith("d") and isinstance(v, float):  # a median of two counts
+        v = round(v)
     return format(v, spec)
 
 
@@ -766,6 +783,8 @@ def goals(results):
     g = {}
     r = ratio(s.get("throughput", {}).get("per_cpu_s"), vm.get("throughput", {}).get("per_cpu_s"))
     g["samples per CPU-s >= 3x VictoriaMetrics"] = (r, None if r is None else r >= 3.0, f"x{fmt(r, '.2f')}")
+    r = ratio(s.get("throughput", {}).get("per_cpu_s_with_stop"), vm.get("throughput", {}).get("per_cpu_s_with_stop"))
+    g["  same, CPU incl. graceful stop"] = (r, None if r is None else r >= 3.0, f"x{fmt(r, '.2f')}")
     p99 = s.get("light", {}).get("p99_ms")
     g["p99 at light load <= 5 ms (WAL fsync on)"] = (p99, None if p99 is None else p99 <= 5.0, f"{fmt(p99, '.2f')} ms")
     b = s.get("cardinality", {}).get("rss_bytes_per_series")
@@ -831,6 +850,13 @@ def print_report(results, args, manifest, card_manifest):
     if s.get("detect_scored") is not None:
         print(f"seismo inline detection: {s['detect_scored']:.0f} samples scored, "
               f"{s['detect_dropped'] or 0:.0f} dropped because detection fell behind")
+    for p in peers:
+        pairs = list(zip(results["seismo"].get("throughput_runs", []), results[p].get("throughput_runs", [])))
+        for key, what in (("per_cpu_s", "samples per CPU-s"), ("per_cpu_s_with_stop", "same, incl. graceful stop")):
+            rs = [r for r in (ratio(a.get(key), b.get(key)) for a, b in pairs) if r is not None]
+            if len(rs) > 1:
+                print(f"repeats, seismo/{short[p].split()[0]} {what}, run by run: "
+                      + " ".join(f"x{r:.2f}" for r in rs) + " (the table has the ratio of medians)")
     g = goals(results)
     print("\ngoals (this run):")
     for label, (_v, ok, shown) in g.items():
@@ -842,6 +868,9 @@ def print_report(results, args, manifest, card_manifest):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=int, default=20, help="wrk seconds per server, saturation phase (default 20)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="saturation runs per server, taking turns; the table shows medians and the "
+                         "per-pair ratios are listed (default 1)")
     ap.add_argument("--threads", type=int, default=4, help="wrk threads = connections = streams (default 4)")
     ap.add_argument("--series", type=int, default=8000, help="series in the saturation bodies (default 8000)")
     ap.add_argument("--per-body", type=int, default=2000, help="samples per request body")
@@ -891,9 +920,23 @@ def main():
     results: dict[str, dict] = {}
     started = time.time()
     try:
-        for name, make in make_servers(args, workdir):
-            results[name] = {}
+        servers = list(make_servers(args, workdir))
+        if "throughput" in phases and args.repeat > 1:
+            # Repeats take turns (seismo, VM, Prometheus, seismo, …) so that the machine's
+            # slow minutes fall on every server alike; the table shows per-figure medians.
+            runs: dict[str, list] = {name: [] for name, _ in servers}
+            for i in range(args.repeat):
+                for name, make in servers:
+                    os.sync()
+                    print(f"-- {name}: throughput {i + 1}/{args.repeat} ({time.time() - started:.0f}s)", file=sys.stderr)
+                    runs[name].append(phase_throughput(make, bodies, manifest, args, label=f"throughput{i + 1}"))
+            for name, _ in servers:
+                results[name] = {"throughput": median_run(runs[name]), "throughput_runs": runs[name]}
+        for name, make in servers:
+            results.setdefault(name, {})
             for phase in phases:
+                if phase == "throughput" and args.repeat > 1:
+                    continue
                 # The previous phase's server wrote hundreds of MB (WAL, segments, blocks)
                 # that the kernel is still writing back: without this, that writeback lands
                 # in the next phase's fsyncs and latencies, whichever server comes next.
