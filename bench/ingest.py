@@ -684,7 +684,9 @@ def phase_light(make, bodies_dir, args):
             # seismo's own WAL fsync timing over the phase: how much of the latency is the disk
             "fsyncs": f1[1] - f0[1] if srv.name.startswith("seismo") else None,
             "fsync_mean_ms": ((f1[0] - f0[0]) / (f1[1] - f0[1]) * 1000
-                              if srv.name.startswith("seismo") and f1[1] > f0[1] else None)}
+                              if srv.name.startswith("seismo") and f1[1] > f0[1] else None),
+            # every request's latency in send order (JSON only): where the tail falls in time
+            "latencies_ms": [round(x, 3) for x in lat]}
 
 
 # Measured by bench/head_rss.py on the paged, spilling head (2026-12-01): ~1.0 KiB per
