@@ -24,6 +24,23 @@ public struct WireLimits: Sendable {
     }
 }
 
+extension WireLimits {
+    /// The size check of the decoders' `decode(protobuf:)`: an uncompressed request has
+    /// no snappy header to check, so its own size is held to `maxDecodedBytes`.
+    func checkProtobufSize(_ count: Int) throws {
+        guard count <= maxDecodedBytes else {
+            throw WireError.tooLarge("protobuf: request of \(count) bytes exceeds limit \(maxDecodedBytes)")
+        }
+    }
+
+    /// The refusal of a request with more series than `maxSeriesPerRequest` (413), in the
+    /// words all decoders use.
+    func tooManySeries(_ count: Int) -> WireError {
+        WireError.tooLarge("series: request has \(count) series, limit is \(maxSeriesPerRequest) (limits.max_series_per_request)",
+                           limit: "series_per_request")
+    }
+}
+
 /// A request body that can never be accepted. The server maps `.tooLarge` to 413 and
 /// `.malformed` to 400; `message` starts with the problem so it survives truncation
 /// by the sender (Prometheus keeps the first 1024 bytes of an error body).

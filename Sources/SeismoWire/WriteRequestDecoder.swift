@@ -74,21 +74,12 @@ public final class WriteRequestDecoder {
     /// An empty body is a valid empty request.
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
         if snappyBody.count == 0 { return }
-        guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
-        }
-        defer {
-            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
-        }
-        try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
-        try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
+        try Snappy.decodeBody(snappyBody, limits: limits, scratch: &scratch) { try decodeChecked($0, into: &batch) }
     }
 
     /// Decodes an uncompressed WriteRequest protobuf. Appends to `batch`.
     public func decode(protobuf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
-        guard protobuf.count <= limits.maxDecodedBytes else {
-            throw WireError.tooLarge("protobuf: request of \(protobuf.count) bytes exceeds limit \(limits.maxDecodedBytes)")
-        }
+        try limits.checkProtobufSize(protobuf.count)
         try decodeChecked(protobuf, into: &batch)
     }
 
@@ -126,7 +117,7 @@ public final class WriteRequestDecoder {
         guard seriesCount <= limits.maxSeriesPerRequest else {
             mark.restore(&batch)
             missed.removeAll(keepingCapacity: true)
-            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+            throw limits.tooManySeries(seriesCount)
         }
     }
 

@@ -75,23 +75,14 @@ public final class WriteRequestV2Decoder {
     /// Unlike 1.0, an empty body is malformed: a 2.0 request always has `symbols[0]`.
     @discardableResult
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws -> V2Counts {
-        guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
-        }
-        if snappyBody.count == 0 { throw Self.noEmptySymbol }
-        defer {
-            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
-        }
-        try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
-        return try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
+        // An empty body gets to decodeChecked as an empty buffer, which refuses it.
+        try Snappy.decodeBody(snappyBody, limits: limits, scratch: &scratch) { try decodeChecked($0, into: &batch) }
     }
 
     /// Decodes an uncompressed `io.prometheus.write.v2.Request` protobuf. Appends to `batch`.
     @discardableResult
     public func decode(protobuf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws -> V2Counts {
-        guard protobuf.count <= limits.maxDecodedBytes else {
-            throw WireError.tooLarge("protobuf: request of \(protobuf.count) bytes exceeds limit \(limits.maxDecodedBytes)")
-        }
+        try limits.checkProtobufSize(protobuf.count)
         return try decodeChecked(protobuf, into: &batch)
     }
 
@@ -136,7 +127,7 @@ public final class WriteRequestV2Decoder {
         var labels = 0
         let seriesCount = Int(req.n_timeseries)
         guard seriesCount <= limits.maxSeriesPerRequest else {
-            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+            throw limits.tooManySeries(seriesCount)
         }
         for i in 0..<seriesCount {
             let ts = req.timeseries![i]!.pointee
