@@ -1,12 +1,6 @@
 import CSeismoPromPB
 import SeismoModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The protobuf-c based remote-write 1.0 decoder: the **oracle** the Swift walker
 /// (`WriteRequestDecoder`) is checked against by the differential tests and the `rw1`
 /// fuzz target. Not used by the server. Not thread-safe: one per thread; it owns an
@@ -88,9 +82,9 @@ public final class ProtobufCWriteRequestDecoder {
                 let m = all[i]!.pointee
                 batch.metadata.append(MetricMetadata(
                     kind: MetricMetadata.Kind(rawValue: Int(truncatingIfNeeded: m.type.rawValue)) ?? .unknown,
-                    family: Self.string(m.metric_family_name),
-                    help: Self.string(m.help),
-                    unit: Self.string(m.unit)))
+                    family: CStrings.string(m.metric_family_name),
+                    help: CStrings.string(m.help),
+                    unit: CStrings.string(m.unit)))
             }
         }
     }
@@ -137,30 +131,11 @@ public final class ProtobufCWriteRequestDecoder {
         var builder = SeriesKeyBuilder(limits: limits)
         for i in 0..<n {
             let label = labels[i]!.pointee
-            let (name, nameLength) = Self.bytes(label.name)
-            let (value, valueLength) = Self.bytes(label.value)
+            let (name, nameLength) = CStrings.bytes(label.name)
+            let (value, valueLength) = CStrings.bytes(label.value)
             if let reason = builder.add(name: name, nameLength, value: value, valueLength, to: &key) { return reason }
         }
         return builder.finish()
-    }
-
-    /// A C string's bytes. protobuf-c gives proto3 strings as NUL-terminated copies
-    /// (a shared "" when absent).
-    @inline(__always)
-    private static func bytes(_ s: UnsafeMutablePointer<CChar>?) -> (UnsafePointer<UInt8>, Int) {
-        guard let s else { return (emptyBytes, 0) }
-        return (UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), strlen(s))
-    }
-
-    private static let emptyBytes: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
-    private static func string(_ s: UnsafeMutablePointer<CChar>?) -> String {
-        guard let s else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: s, count: strlen(s)), as: UTF8.self)
     }
 
     /// The selector text of a refused series (cold path: once per reason and request),
@@ -170,11 +145,9 @@ public final class ProtobufCWriteRequestDecoder {
         if let labels = ts.labels {
             for i in 0..<Int(ts.n_labels) {
                 let l = labels[i]!.pointee
-                pairs.append((string(l.name), string(l.value)))
+                pairs.append((CStrings.string(l.name), CStrings.string(l.value)))
             }
         }
-        let text = LabelKey.selector(pairs)
-        let limit = WriteRequestDecoder.exampleLimit
-        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return WriteRequestDecoder.example(pairs)
     }
 }

@@ -41,6 +41,13 @@ public final class WriteRequestDecoder {
     /// Selector examples of refused series are cut to about this many characters.
     static let exampleLimit = 200
 
+    /// The selector text of a refused series' labels, cut to about `exampleLimit`
+    /// characters: the example every write decoder (1.0, its oracle, 2.0) reports.
+    static func example(_ pairs: [(name: String, value: String)]) -> String {
+        let text = LabelKey.selector(pairs)
+        return text.count > exampleLimit ? String(text.prefix(exampleLimit)) + "…" : text
+    }
+
     /// `seriesCacheEntries`/`seriesCacheBytes` bound the series cache (see
     /// `SeriesIdCache`); entries 0 disables it.
     public init(limits: WireLimits = WireLimits(), seriesCacheEntries: Int = 65_536, seriesCacheBytes: Int = 8 << 20) {
@@ -318,8 +325,7 @@ public final class WriteRequestDecoder {
             pairs.append((String(decoding: UnsafeBufferPointer(start: l.name, count: l.nameLength), as: UTF8.self),
                           String(decoding: UnsafeBufferPointer(start: l.value, count: l.valueLength), as: UTF8.self)))
         }
-        let text = LabelKey.selector(pairs)
-        return text.count > exampleLimit ? String(text.prefix(exampleLimit)) + "…" : text
+        return example(pairs)
     }
 }
 

@@ -1,12 +1,6 @@
 import CSeismoPromPB
 import SeismoModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What a remote-write 2.0 request carried, as decoded: the raw material of the
 /// `X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written` response headers.
 ///
@@ -117,10 +111,10 @@ public final class WriteRequestV2Decoder {
     /// returns the request's totals. Appends nothing.
     private func check(_ req: Io__Prometheus__Write__V2__Request, batch: WriteBatch, requestBytes: Int) throws -> V2Counts {
         let symbolCount = Int(req.n_symbols)
-        guard symbolCount > 0, let symbols = req.symbols, Self.length(symbols[0]) == 0 else { throw Self.noEmptySymbol }
+        guard symbolCount > 0, let symbols = req.symbols, CStrings.length(symbols[0]) == 0 else { throw Self.noEmptySymbol }
         symbolLengths.removeAll(keepingCapacity: true)
         if symbolLengths.capacity < symbolCount { symbolLengths.reserveCapacity(symbolCount) }
-        for i in 0..<symbolCount { symbolLengths.append(Self.length(symbols[i])) }
+        for i in 0..<symbolCount { symbolLengths.append(CStrings.length(symbols[i])) }
 
         var counts = V2Counts()
         var expanded = 0  // label name + value bytes the series' references expand to
@@ -191,7 +185,7 @@ public final class WriteRequestV2Decoder {
         @inline(__always)
         func bytes(_ ref: UInt32) -> (UnsafePointer<UInt8>, Int) {
             let i = Int(ref)
-            guard let s = strings[i] else { return (WriteRequestV2Decoder.emptyBytes, 0) }
+            guard let s = strings[i] else { return (CStrings.empty, 0) }
             return (UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), lengths[i])
         }
 
@@ -285,18 +279,6 @@ public final class WriteRequestV2Decoder {
         var unit: UInt32
     }
 
-    @inline(__always)
-    private static func length(_ s: UnsafeMutablePointer<CChar>?) -> Int {
-        guard let s else { return 0 }
-        return strlen(s)
-    }
-
-    static let emptyBytes: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
     /// The selector text of a refused series (cold path: once per reason and request),
     /// cut to about `WriteRequestDecoder.exampleLimit` characters.
     static func selectorExample(_ ts: Io__Prometheus__Write__V2__TimeSeries, _ symbols: SymbolTable) -> String {
@@ -308,8 +290,6 @@ public final class WriteRequestV2Decoder {
                 i += 2
             }
         }
-        let text = LabelKey.selector(pairs)
-        let limit = WriteRequestDecoder.exampleLimit
-        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return WriteRequestDecoder.example(pairs)
     }
 }
