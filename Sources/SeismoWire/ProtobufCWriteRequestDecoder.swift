@@ -45,11 +45,8 @@ public final class ProtobufCWriteRequestDecoder {
         // least the same size, and every sample from a Sample message of more than one
         // byte, so checking against the request size up front means no series can
         // overflow mid-way and leave the batch half-filled.
-        guard batch.labelBytes.count + buf.count <= Int(Int32.max),
-              batch.timestamps.count + buf.count <= Int(Int32.max)
-        else {
-            throw WireError.tooLarge("batch: request of \(buf.count) bytes would overflow the batch's 32-bit offsets")
-        }
+        try WireError.checkBatchOffsets(keyBytes: batch.labelBytes.count + buf.count,
+                                        samples: batch.timestamps.count + buf.count, requestBytes: buf.count)
 
         guard let request = prometheus__write_request__unpack(
             arena.allocator, buf.count, base.assumingMemoryBound(to: UInt8.self))

@@ -61,6 +61,16 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 
     static func malformed(_ message: String) -> WireError { WireError(.malformed, message) }
+
+    /// `BatchSeries` offsets are Int32, so a request that could push the batch's key
+    /// bytes or samples (as they would be after it) past that is refused up front rather
+    /// than half-appended. Each decoder bounds what a request can add its own way; the
+    /// check and its words are shared.
+    static func checkBatchOffsets(keyBytes: Int, samples: Int, requestBytes: Int) throws {
+        guard keyBytes <= Int(Int32.max), samples <= Int(Int32.max) else {
+            throw tooLarge("batch: request of \(requestBytes) bytes would overflow the batch's 32-bit offsets")
+        }
+    }
     static func tooLarge(_ message: String, limit: String = "decoded_size") -> WireError {
         WireError(.tooLarge, message, limit: limit)
     }

@@ -96,11 +96,8 @@ public final class WriteRequestDecoder {
         // least the same size, and every sample from a Sample message of more than one
         // byte, so checking against the request size up front means no series can
         // overflow mid-way.
-        guard batch.labelBytes.count + buf.count <= Int(Int32.max),
-              batch.timestamps.count + buf.count <= Int(Int32.max)
-        else {
-            throw WireError.tooLarge("batch: request of \(buf.count) bytes would overflow the batch's 32-bit offsets")
-        }
+        try WireError.checkBatchOffsets(keyBytes: batch.labelBytes.count + buf.count,
+                                        samples: batch.timestamps.count + buf.count, requestBytes: buf.count)
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let mark = BatchMark(batch)
         missed.removeAll(keepingCapacity: true)

@@ -165,11 +165,8 @@ public final class WriteRequestV2Decoder {
         }
         // BatchSeries offsets are Int32: a key is at most the expanded bytes plus two
         // length varints (≤ 5 bytes each) per label.
-        guard batch.labelBytes.count + expanded + 10 * labels <= Int(Int32.max),
-              batch.timestamps.count + counts.samples <= Int(Int32.max)
-        else {
-            throw WireError.tooLarge("batch: request of \(requestBytes) bytes would overflow the batch's 32-bit offsets")
-        }
+        try WireError.checkBatchOffsets(keyBytes: batch.labelBytes.count + expanded + 10 * labels,
+                                        samples: batch.timestamps.count + counts.samples, requestBytes: requestBytes)
         return counts
     }
 
