@@ -106,8 +106,9 @@ let package = Package(
             ]
         ),
 
-        // Shared by the test modules only (deterministic random numbers).
-        .target(name: "SeismoTestSupport", path: "Tests/SeismoTestSupport"),
+        // Shared by the test modules, fuzz/Harness and bench/HotPath only (deterministic
+        // random numbers; SeriesIdBook, the stand-in store that teaches a decoder ids).
+        .target(name: "SeismoTestSupport", dependencies: ["SeismoWire", "SeismoModel"], path: "Tests/SeismoTestSupport"),
         .testTarget(name: "CShimTests", dependencies: ["CSeismoSnappy", "CSeismoPromPB", "CSeismoCurlShims"]),
         .testTarget(name: "SeismoModelTests", dependencies: ["SeismoModel"]),
         .testTarget(name: "SeismoWireTests", dependencies: ["SeismoWire", "SeismoModel", "SeismoTestSupport"]),
@@ -128,7 +129,7 @@ let package = Package(
 if Context.environment["ENABLE_BENCHMARKS"] != nil {
     package.targets.append(.executableTarget(
         name: "seismo-hotpath",
-        dependencies: ["SeismoWire", "SeismoStore", "SeismoModel", .product(name: "Logging", package: "swift-log")],
+        dependencies: ["SeismoWire", "SeismoStore", "SeismoModel", "SeismoTestSupport", .product(name: "Logging", package: "swift-log")],
         path: "bench/HotPath"))
     package.targets.append(.executableTarget(
         name: "seismo-detectbench",
@@ -145,7 +146,7 @@ if Context.environment["ENABLE_BENCHMARKS"] != nil {
 if Context.environment["ENABLE_FUZZERS"] != nil {
     package.targets.append(.executableTarget(
         name: "seismo-fuzz",
-        dependencies: ["SeismoWire", "SeismoModel", "SeismoStore", "SeismoExport", "SeismoParquet"],
+        dependencies: ["SeismoWire", "SeismoModel", "SeismoStore", "SeismoExport", "SeismoParquet", "SeismoTestSupport"],
         path: "fuzz/Harness"))
 }
 

@@ -53,6 +53,29 @@ struct ProtoCursor {
         position += n
     }
 
+    /// The cursor's one varint loop, behind `key`, `varint` and `lengthDelimited`: the
+    /// value of the base-128 bytes at `position` (not moving past them) and how many
+    /// there are, or nil when none of the first `maxBytes` ends it (too long, or cut off
+    /// by the end of the message; each caller words that error). Bits past the 64th are
+    /// dropped, as protobuf-c drops them from a 10th byte. Callers pass at most
+    /// `remaining`, so it never reads out of bounds. Always inlined (the decoder's hot
+    /// path): each caller gets the loop it used to have written out, and the optional
+    /// folds into its branch to the error.
+    @inline(__always)
+    private func peekVarint(maxBytes: Int) -> (value: UInt64, length: Int)? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        var i = 0
+        while i < maxBytes {
+            let b = position[i]
+            value |= UInt64(b & 0x7F) &<< shift
+            i += 1
+            if b < 0x80 { return (value, i) }
+            shift += 7
+        }
+        return nil
+    }
+
     /// Reads a field key: (field number, wire type). Also checks that the wire type is
     /// one protobuf-c accepts, so callers only switch on the field number.
     @inline(__always)
@@ -60,22 +83,17 @@ struct ProtoCursor {
         let b0 = position[0]
         if b0 & 0xF8 == 0 { throw error("field number 0") }
         let wire = b0 & 7
-        var field = UInt32((b0 & 0x7F) >> 3)
+        let field: UInt32
         if b0 < 0x80 {
+            field = UInt32(b0 >> 3)
             position += 1
         } else {
-            let maxBytes = min(remaining, 5)
-            var i = 1
-            var shift: UInt32 = 4
-            while true {
-                guard i < maxBytes else { throw error("field key longer than 5 bytes or cut off") }
-                let b = position[i]
-                field |= UInt32(b & 0x7F) &<< shift
-                i += 1
-                if b < 0x80 { break }
-                shift += 7
+            guard let (value, length) = peekVarint(maxBytes: min(remaining, 5)) else {
+                throw error("field key longer than 5 bytes or cut off")
             }
-            position += i
+            // 5 bytes hold 35 bits; less the 3 wire-type bits, the field number fits.
+            field = UInt32(truncatingIfNeeded: value >> 3)
+            position += length
         }
         switch wire {
         case WireType.varint, WireType.fixed64, WireType.lengthDelimited, WireType.fixed32:
@@ -95,19 +113,10 @@ struct ProtoCursor {
             position += 1
             return UInt64(b0)
         }
-        let maxBytes = min(remaining, 10)
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        var i = 0
-        while true {
-            guard i < maxBytes else { throw error("varint longer than 10 bytes or cut off") }
-            let b = position[i]
-            value |= UInt64(b & 0x7F) &<< shift
-            i += 1
-            if b < 0x80 { break }
-            shift += 7
+        guard let (value, length) = peekVarint(maxBytes: min(remaining, 10)) else {
+            throw error("varint longer than 10 bytes or cut off")
         }
-        position += i
+        position += length
         return value
     }
 
@@ -124,19 +133,11 @@ struct ProtoCursor {
     @inline(__always)
     mutating func lengthDelimited() throws(ProtoWireError) -> (start: UnsafePointer<UInt8>, end: UnsafePointer<UInt8>) {
         let prefixAt = position
-        let maxBytes = min(remaining, 5)
-        var length = 0
-        var shift = 0
-        var i = 0
-        while true {
-            guard i < maxBytes else { throw error("length prefix longer than 5 bytes or cut off") }
-            let b = position[i]
-            length |= Int(b & 0x7F) << shift
-            i += 1
-            if b < 0x80 { break }
-            shift += 7
+        guard let (prefix, prefixLength) = peekVarint(maxBytes: min(remaining, 5)) else {
+            throw error("length prefix longer than 5 bytes or cut off")
         }
-        position += i
+        position += prefixLength
+        let length = Int(truncatingIfNeeded: prefix)  // at most 35 bits
         guard length <= remaining else {
             throw error("length \(length) runs past the end of its message (\(remaining) left)", at: prefixAt)
         }

@@ -1,12 +1,6 @@
 import CSeismoPromPB
 import SeismoModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The protobuf-c based remote-write 1.0 decoder: the **oracle** the Swift walker
 /// (`WriteRequestDecoder`) is checked against by the differential tests and the `rw1`
 /// fuzz target. Not used by the server. Not thread-safe: one per thread; it owns an
@@ -36,21 +30,12 @@ public final class ProtobufCWriteRequestDecoder {
     /// An empty body is a valid empty request.
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
         if snappyBody.count == 0 { return }
-        guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
-        }
-        defer {
-            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
-        }
-        try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
-        try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
+        try Snappy.decodeBody(snappyBody, limits: limits, scratch: &scratch) { try decodeChecked($0, into: &batch) }
     }
 
     /// Decodes an uncompressed WriteRequest protobuf. Appends to `batch`.
     public func decode(protobuf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
-        guard protobuf.count <= limits.maxDecodedBytes else {
-            throw WireError.tooLarge("protobuf: request of \(protobuf.count) bytes exceeds limit \(limits.maxDecodedBytes)")
-        }
+        try limits.checkProtobufSize(protobuf.count)
         try decodeChecked(protobuf, into: &batch)
     }
 
@@ -60,11 +45,8 @@ public final class ProtobufCWriteRequestDecoder {
         // least the same size, and every sample from a Sample message of more than one
         // byte, so checking against the request size up front means no series can
         // overflow mid-way and leave the batch half-filled.
-        guard batch.labelBytes.count + buf.count <= Int(Int32.max),
-              batch.timestamps.count + buf.count <= Int(Int32.max)
-        else {
-            throw WireError.tooLarge("batch: request of \(buf.count) bytes would overflow the batch's 32-bit offsets")
-        }
+        try WireError.checkBatchOffsets(keyBytes: batch.labelBytes.count + buf.count,
+                                        samples: batch.timestamps.count + buf.count, requestBytes: buf.count)
 
         guard let request = prometheus__write_request__unpack(
             arena.allocator, buf.count, base.assumingMemoryBound(to: UInt8.self))
@@ -75,7 +57,7 @@ public final class ProtobufCWriteRequestDecoder {
         defer { arena.recycle() }
         let seriesCount = Int(request.pointee.n_timeseries)
         guard seriesCount <= limits.maxSeriesPerRequest else {
-            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+            throw limits.tooManySeries(seriesCount)
         }
         append(request.pointee, to: &batch)
     }
@@ -97,9 +79,9 @@ public final class ProtobufCWriteRequestDecoder {
                 let m = all[i]!.pointee
                 batch.metadata.append(MetricMetadata(
                     kind: MetricMetadata.Kind(rawValue: Int(truncatingIfNeeded: m.type.rawValue)) ?? .unknown,
-                    family: Self.string(m.metric_family_name),
-                    help: Self.string(m.help),
-                    unit: Self.string(m.unit)))
+                    family: CStrings.string(m.metric_family_name),
+                    help: CStrings.string(m.help),
+                    unit: CStrings.string(m.unit)))
             }
         }
     }
@@ -146,30 +128,11 @@ public final class ProtobufCWriteRequestDecoder {
         var builder = SeriesKeyBuilder(limits: limits)
         for i in 0..<n {
             let label = labels[i]!.pointee
-            let (name, nameLength) = Self.bytes(label.name)
-            let (value, valueLength) = Self.bytes(label.value)
+            let (name, nameLength) = CStrings.bytes(label.name)
+            let (value, valueLength) = CStrings.bytes(label.value)
             if let reason = builder.add(name: name, nameLength, value: value, valueLength, to: &key) { return reason }
         }
         return builder.finish()
-    }
-
-    /// A C string's bytes. protobuf-c gives proto3 strings as NUL-terminated copies
-    /// (a shared "" when absent).
-    @inline(__always)
-    private static func bytes(_ s: UnsafeMutablePointer<CChar>?) -> (UnsafePointer<UInt8>, Int) {
-        guard let s else { return (emptyBytes, 0) }
-        return (UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), strlen(s))
-    }
-
-    private static let emptyBytes: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
-    private static func string(_ s: UnsafeMutablePointer<CChar>?) -> String {
-        guard let s else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: s, count: strlen(s)), as: UTF8.self)
     }
 
     /// The selector text of a refused series (cold path: once per reason and request),
@@ -179,11 +142,9 @@ public final class ProtobufCWriteRequestDecoder {
         if let labels = ts.labels {
             for i in 0..<Int(ts.n_labels) {
                 let l = labels[i]!.pointee
-                pairs.append((string(l.name), string(l.value)))
+                pairs.append((CStrings.string(l.name), CStrings.string(l.value)))
             }
         }
-        let text = LabelKey.selector(pairs)
-        let limit = WriteRequestDecoder.exampleLimit
-        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return WriteRequestDecoder.example(pairs)
     }
 }

@@ -1,10 +1,6 @@
 import CSeismoPromPB
 import SeismoModel
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A decoded remote-read request (prometheus.ReadRequest).
 public struct ReadRequest: Sendable {
     public struct Query: Sendable {
@@ -55,7 +51,7 @@ public enum ReadRequestCodec {
                 guard let kind = LabelMatcher.Kind(rawValue: Int(m.type.rawValue)) else {
                     throw WireError(.malformed, "read request: query \(i) matcher \(j) has unknown type \(m.type.rawValue)")
                 }
-                matchers.append(LabelMatcher(kind, string(m.name), string(m.value)))
+                matchers.append(LabelMatcher(kind, CStrings.string(m.name), CStrings.string(m.value)))
             }
             guard !matchers.isEmpty else {
                 throw WireError(.malformed, "read request: query \(i) has no matchers")
@@ -66,18 +62,13 @@ public enum ReadRequestCodec {
             let hints = q.hints?.pointee
             queries.append(ReadRequest.Query(
                 startMs: q.start_timestamp_ms, endMs: q.end_timestamp_ms, matchers: matchers,
-                hintFunction: hints.map { string($0.`func`) } ?? "", hintStepMs: hints?.step_ms ?? 0))
+                hintFunction: hints.map { CStrings.string($0.`func`) } ?? "", hintStepMs: hints?.step_ms ?? 0))
         }
         var types: [ReadRequest.ResponseType] = []
         for i in 0..<Int(r.n_accepted_response_types) {
             if let t = ReadRequest.ResponseType(rawValue: Int(r.accepted_response_types[i].rawValue)) { types.append(t) }
         }
         return ReadRequest(queries: queries, acceptedResponseTypes: types)
-    }
-
-    private static func string(_ s: UnsafeMutablePointer<CChar>?) -> String {
-        guard let s else { return "" }
-        return String(decoding: UnsafeRawBufferPointer(start: s, count: strlen(s)), as: UTF8.self)
     }
 
     /// Encodes `prometheus.ReadResponse` (one QueryResult per query, in order) as

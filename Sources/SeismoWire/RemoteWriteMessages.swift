@@ -25,12 +25,6 @@ enum RemoteWriteMessages {
         var valueLength: Int
     }
 
-    static let emptyString: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
     /// Length of a string up to its first NUL byte (what `strlen` saw on protobuf-c's copy).
     @inline(__always)
     static func cutAtNUL(_ start: UnsafePointer<UInt8>, _ length: Int) -> Int {
@@ -41,7 +35,7 @@ enum RemoteWriteMessages {
     /// Label { string name = 1; string value = 2; }
     @inline(__always)
     static func label(_ c: inout ProtoCursor) throws(ProtoWireError) -> Label {
-        var label = Label(name: emptyString, nameLength: 0, value: emptyString, valueLength: 0)
+        var label = Label(name: CStrings.empty, nameLength: 0, value: CStrings.empty, valueLength: 0)
         while !c.atEnd {
             let (field, wire) = try c.key()
             switch field {

@@ -62,3 +62,26 @@ public enum Snappy {
         return out
     }
 }
+
+extension Snappy {
+    /// The snappy entry every remote-write decoder shares: refuse a body over
+    /// `limits.maxCompressedBytes` (413, `body_size`), uncompress it into the decoder's
+    /// `scratch` (declared length checked first, see `decompress`) and run `decode` on
+    /// the result. An empty body reaches `decode` as an empty buffer, so each protocol
+    /// keeps its own answer to it (1.0: an empty request; 2.0: no `symbols[0]`).
+    ///
+    /// Afterwards `scratch` is dropped if one large request grew it past
+    /// `DecodeArena.retainBytes`, so it does not pin that memory until the next one.
+    static func decodeBody<R>(_ body: UnsafeRawBufferPointer, limits: WireLimits, scratch: inout [UInt8],
+                              _ decode: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard body.count <= limits.maxCompressedBytes else {
+            throw WireError.tooLarge("snappy: body of \(body.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
+        }
+        if body.count == 0 { return try decode(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        defer {
+            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
+        }
+        try decompress(body, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
+        return try scratch.withUnsafeBytes { try decode($0) }
+    }
+}

@@ -24,6 +24,23 @@ public struct WireLimits: Sendable {
     }
 }
 
+extension WireLimits {
+    /// The size check of the decoders' `decode(protobuf:)`: an uncompressed request has
+    /// no snappy header to check, so its own size is held to `maxDecodedBytes`.
+    func checkProtobufSize(_ count: Int) throws {
+        guard count <= maxDecodedBytes else {
+            throw WireError.tooLarge("protobuf: request of \(count) bytes exceeds limit \(maxDecodedBytes)")
+        }
+    }
+
+    /// The refusal of a request with more series than `maxSeriesPerRequest` (413), in the
+    /// words all decoders use.
+    func tooManySeries(_ count: Int) -> WireError {
+        WireError.tooLarge("series: request has \(count) series, limit is \(maxSeriesPerRequest) (limits.max_series_per_request)",
+                           limit: "series_per_request")
+    }
+}
+
 /// A request body that can never be accepted. The server maps `.tooLarge` to 413 and
 /// `.malformed` to 400; `message` starts with the problem so it survives truncation
 /// by the sender (Prometheus keeps the first 1024 bytes of an error body).
@@ -44,6 +61,16 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 
     static func malformed(_ message: String) -> WireError { WireError(.malformed, message) }
+
+    /// `BatchSeries` offsets are Int32, so a request that could push the batch's key
+    /// bytes or samples (as they would be after it) past that is refused up front rather
+    /// than half-appended. Each decoder bounds what a request can add its own way; the
+    /// check and its words are shared.
+    static func checkBatchOffsets(keyBytes: Int, samples: Int, requestBytes: Int) throws {
+        guard keyBytes <= Int(Int32.max), samples <= Int(Int32.max) else {
+            throw tooLarge("batch: request of \(requestBytes) bytes would overflow the batch's 32-bit offsets")
+        }
+    }
     static func tooLarge(_ message: String, limit: String = "decoded_size") -> WireError {
         WireError(.tooLarge, message, limit: limit)
     }

@@ -41,6 +41,13 @@ public final class WriteRequestDecoder {
     /// Selector examples of refused series are cut to about this many characters.
     static let exampleLimit = 200
 
+    /// The selector text of a refused series' labels, cut to about `exampleLimit`
+    /// characters: the example every write decoder (1.0, its oracle, 2.0) reports.
+    static func example(_ pairs: [(name: String, value: String)]) -> String {
+        let text = LabelKey.selector(pairs)
+        return text.count > exampleLimit ? String(text.prefix(exampleLimit)) + "…" : text
+    }
+
     /// `seriesCacheEntries`/`seriesCacheBytes` bound the series cache (see
     /// `SeriesIdCache`); entries 0 disables it.
     public init(limits: WireLimits = WireLimits(), seriesCacheEntries: Int = 65_536, seriesCacheBytes: Int = 8 << 20) {
@@ -74,21 +81,12 @@ public final class WriteRequestDecoder {
     /// An empty body is a valid empty request.
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
         if snappyBody.count == 0 { return }
-        guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
-        }
-        defer {
-            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
-        }
-        try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
-        try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
+        try Snappy.decodeBody(snappyBody, limits: limits, scratch: &scratch) { try decodeChecked($0, into: &batch) }
     }
 
     /// Decodes an uncompressed WriteRequest protobuf. Appends to `batch`.
     public func decode(protobuf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws {
-        guard protobuf.count <= limits.maxDecodedBytes else {
-            throw WireError.tooLarge("protobuf: request of \(protobuf.count) bytes exceeds limit \(limits.maxDecodedBytes)")
-        }
+        try limits.checkProtobufSize(protobuf.count)
         try decodeChecked(protobuf, into: &batch)
     }
 
@@ -98,11 +96,8 @@ public final class WriteRequestDecoder {
         // least the same size, and every sample from a Sample message of more than one
         // byte, so checking against the request size up front means no series can
         // overflow mid-way.
-        guard batch.labelBytes.count + buf.count <= Int(Int32.max),
-              batch.timestamps.count + buf.count <= Int(Int32.max)
-        else {
-            throw WireError.tooLarge("batch: request of \(buf.count) bytes would overflow the batch's 32-bit offsets")
-        }
+        try WireError.checkBatchOffsets(keyBytes: batch.labelBytes.count + buf.count,
+                                        samples: batch.timestamps.count + buf.count, requestBytes: buf.count)
         let base = raw.assumingMemoryBound(to: UInt8.self)
         let mark = BatchMark(batch)
         missed.removeAll(keepingCapacity: true)
@@ -126,7 +121,7 @@ public final class WriteRequestDecoder {
         guard seriesCount <= limits.maxSeriesPerRequest else {
             mark.restore(&batch)
             missed.removeAll(keepingCapacity: true)
-            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+            throw limits.tooManySeries(seriesCount)
         }
     }
 
@@ -327,8 +322,7 @@ public final class WriteRequestDecoder {
             pairs.append((String(decoding: UnsafeBufferPointer(start: l.name, count: l.nameLength), as: UTF8.self),
                           String(decoding: UnsafeBufferPointer(start: l.value, count: l.valueLength), as: UTF8.self)))
         }
-        let text = LabelKey.selector(pairs)
-        return text.count > exampleLimit ? String(text.prefix(exampleLimit)) + "…" : text
+        return example(pairs)
     }
 }
 

@@ -1,12 +1,6 @@
 import CSeismoPromPB
 import SeismoModel
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What a remote-write 2.0 request carried, as decoded: the raw material of the
 /// `X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written` response headers.
 ///
@@ -75,23 +69,14 @@ public final class WriteRequestV2Decoder {
     /// Unlike 1.0, an empty body is malformed: a 2.0 request always has `symbols[0]`.
     @discardableResult
     public func decode(snappyBody: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws -> V2Counts {
-        guard snappyBody.count <= limits.maxCompressedBytes else {
-            throw WireError.tooLarge("snappy: body of \(snappyBody.count) bytes exceeds limit \(limits.maxCompressedBytes)", limit: "body_size")
-        }
-        if snappyBody.count == 0 { throw Self.noEmptySymbol }
-        defer {
-            if scratch.capacity > DecodeArena.retainBytes { scratch = [] }
-        }
-        try Snappy.decompress(snappyBody, maxDecodedBytes: limits.maxDecodedBytes, into: &scratch)
-        return try scratch.withUnsafeBytes { try decodeChecked($0, into: &batch) }
+        // An empty body gets to decodeChecked as an empty buffer, which refuses it.
+        try Snappy.decodeBody(snappyBody, limits: limits, scratch: &scratch) { try decodeChecked($0, into: &batch) }
     }
 
     /// Decodes an uncompressed `io.prometheus.write.v2.Request` protobuf. Appends to `batch`.
     @discardableResult
     public func decode(protobuf: UnsafeRawBufferPointer, into batch: inout WriteBatch) throws -> V2Counts {
-        guard protobuf.count <= limits.maxDecodedBytes else {
-            throw WireError.tooLarge("protobuf: request of \(protobuf.count) bytes exceeds limit \(limits.maxDecodedBytes)")
-        }
+        try limits.checkProtobufSize(protobuf.count)
         return try decodeChecked(protobuf, into: &batch)
     }
 
@@ -126,17 +111,17 @@ public final class WriteRequestV2Decoder {
     /// returns the request's totals. Appends nothing.
     private func check(_ req: Io__Prometheus__Write__V2__Request, batch: WriteBatch, requestBytes: Int) throws -> V2Counts {
         let symbolCount = Int(req.n_symbols)
-        guard symbolCount > 0, let symbols = req.symbols, Self.length(symbols[0]) == 0 else { throw Self.noEmptySymbol }
+        guard symbolCount > 0, let symbols = req.symbols, CStrings.length(symbols[0]) == 0 else { throw Self.noEmptySymbol }
         symbolLengths.removeAll(keepingCapacity: true)
         if symbolLengths.capacity < symbolCount { symbolLengths.reserveCapacity(symbolCount) }
-        for i in 0..<symbolCount { symbolLengths.append(Self.length(symbols[i])) }
+        for i in 0..<symbolCount { symbolLengths.append(CStrings.length(symbols[i])) }
 
         var counts = V2Counts()
         var expanded = 0  // label name + value bytes the series' references expand to
         var labels = 0
         let seriesCount = Int(req.n_timeseries)
         guard seriesCount <= limits.maxSeriesPerRequest else {
-            throw WireError.tooLarge("series: request has \(seriesCount) series, limit is \(limits.maxSeriesPerRequest) (limits.max_series_per_request)", limit: "series_per_request")
+            throw limits.tooManySeries(seriesCount)
         }
         for i in 0..<seriesCount {
             let ts = req.timeseries![i]!.pointee
@@ -180,11 +165,8 @@ public final class WriteRequestV2Decoder {
         }
         // BatchSeries offsets are Int32: a key is at most the expanded bytes plus two
         // length varints (≤ 5 bytes each) per label.
-        guard batch.labelBytes.count + expanded + 10 * labels <= Int(Int32.max),
-              batch.timestamps.count + counts.samples <= Int(Int32.max)
-        else {
-            throw WireError.tooLarge("batch: request of \(requestBytes) bytes would overflow the batch's 32-bit offsets")
-        }
+        try WireError.checkBatchOffsets(keyBytes: batch.labelBytes.count + expanded + 10 * labels,
+                                        samples: batch.timestamps.count + counts.samples, requestBytes: requestBytes)
         return counts
     }
 
@@ -200,7 +182,7 @@ public final class WriteRequestV2Decoder {
         @inline(__always)
         func bytes(_ ref: UInt32) -> (UnsafePointer<UInt8>, Int) {
             let i = Int(ref)
-            guard let s = strings[i] else { return (WriteRequestV2Decoder.emptyBytes, 0) }
+            guard let s = strings[i] else { return (CStrings.empty, 0) }
             return (UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), lengths[i])
         }
 
@@ -294,18 +276,6 @@ public final class WriteRequestV2Decoder {
         var unit: UInt32
     }
 
-    @inline(__always)
-    private static func length(_ s: UnsafeMutablePointer<CChar>?) -> Int {
-        guard let s else { return 0 }
-        return strlen(s)
-    }
-
-    static let emptyBytes: UnsafePointer<UInt8> = {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
     /// The selector text of a refused series (cold path: once per reason and request),
     /// cut to about `WriteRequestDecoder.exampleLimit` characters.
     static func selectorExample(_ ts: Io__Prometheus__Write__V2__TimeSeries, _ symbols: SymbolTable) -> String {
@@ -317,8 +287,6 @@ public final class WriteRequestV2Decoder {
                 i += 2
             }
         }
-        let text = LabelKey.selector(pairs)
-        let limit = WriteRequestDecoder.exampleLimit
-        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return WriteRequestDecoder.example(pairs)
     }
 }

@@ -170,14 +170,8 @@ public enum WriteRequestV2Encoder {
     struct ProtoWriter {
         var bytes: [UInt8] = []
 
-        mutating func varint(_ v: UInt64) {
-            var v = v
-            while v >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-                v >>= 7
-            }
-            bytes.append(UInt8(v))
-        }
+        /// Protobuf's base-128 varint is the one SeismoModel writes for label keys.
+        mutating func varint(_ v: UInt64) { appendUVarint(v, to: &bytes) }
 
         mutating func tag(_ field: Int, _ wireType: Int) { varint(UInt64(field << 3 | wireType)) }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SeismoModel
+import SeismoTestSupport
 @testable import SeismoWire
 import Testing
 

@@ -1,4 +1,5 @@
 import SeismoModel
+import SeismoTestSupport
 import SeismoWire
 import Testing
 

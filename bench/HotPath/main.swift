@@ -10,6 +10,7 @@ import Foundation
 import Logging
 import SeismoModel
 import SeismoStore
+import SeismoTestSupport
 import SeismoWire
 
 let iterations = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 2000 : 2000

@@ -1,5 +1,6 @@
 import SeismoModel
 import SeismoStore
+import SeismoTestSupport
 import SeismoWire
 
 // Input layout of the wire targets: byte 0 picks the path (even: the rest is a snappy

@@ -1,4 +1,5 @@
 import SeismoModel
+import SeismoWire
 
 /// Gives canonical keys dense, permanent ids the way a store does, for a decoder used
 /// without a store (tests, the fuzzer, benchmarks): `learn` teaches the decoder the ids
