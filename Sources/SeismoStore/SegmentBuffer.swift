@@ -155,7 +155,8 @@ final class SegmentBuffer {
 
     /// Writes series `id`'s present cells for `seconds` into `values`/`tags` at
     /// (second − seconds.lowerBound); absent seconds are left as they are.
-    func copyCells(of id: UInt32, seconds: Range<Int64>,
+    /// `mapping`: the seal's map of this buffer's spill file (`mapSpill`), if any.
+    func copyCells(of id: UInt32, seconds: Range<Int64>, mapping: SpillMapping? = nil,
                    values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
         guard let c = column(id) else { return }
         let lo = Swift.max(seconds.lowerBound, start)
@@ -163,8 +164,14 @@ final class SegmentBuffer {
         guard lo < hi else { return }
         let origin = start - Int64(Self.phase(Int(id)))  // the second of shifted row 0
         let skip = Int(lo - seconds.lowerBound)  // destination index of second `lo`
-        c.copyCells(rows: Int(lo - origin)..<Int(hi - origin), cursor: cursors[Int(id)], spill: spill,
+        c.copyCells(rows: Int(lo - origin)..<Int(hi - origin), cursor: cursors[Int(id)], spill: spill, mapping: mapping,
                     values: values + skip, tags: tags + skip)
+    }
+
+    /// Maps the spill file for a seal that reads every column (`SpillMapping`). Only for a
+    /// buffer detached from the head: nothing may spill into it while the map is in use.
+    func mapSpill() -> SpillMapping? {
+        spill?.map()
     }
 
     /// Freezes dense pages that end at or before `second` (see `SeriesColumn.freezeIdle`).

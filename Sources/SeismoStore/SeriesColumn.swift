@@ -176,14 +176,22 @@ final class SeriesColumn {
     /// Calls `body` with the records of every spilled blob, newest first, until it returns
     /// false. Each blob is read into a buffer appended to `buffers`, which the caller
     /// deallocates: records seen by `body` stay readable until then.
-    private func forEachSpilledBlob(_ file: SpillFile, buffers: inout [UnsafeMutableRawPointer],
+    /// With `mapping` (the seal's map of the whole file), blobs inside it are read where
+    /// they lie, without a pread or a buffer.
+    private func forEachSpilledBlob(_ file: SpillFile, mapping: SpillMapping? = nil, buffers: inout [UnsafeMutableRawPointer],
                                     _ body: (UnsafeRawBufferPointer) -> Bool) {
         var offset = spillOffset
         var length = Int(spillLength)
         while length > 0 {
-            let blob = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
-            buffers.append(blob)
-            file.read(at: offset, count: length, into: blob)
+            let blob: UnsafeRawPointer
+            if let mapped = mapping?.slice(at: offset, count: length) {
+                blob = mapped.baseAddress!
+            } else {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
+                buffers.append(buffer)
+                file.read(at: offset, count: length, into: buffer)
+                blob = UnsafeRawPointer(buffer)
+            }
             guard body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes)) else { return }
             offset = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             length = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
@@ -200,7 +208,7 @@ final class SeriesColumn {
     /// called while the encoded ones are readable: dense, then frozen in memory, then the
     /// spilled blobs newest first. The blobs are read once into buffers kept until `body`
     /// returns, so a call allocates a handful of buffers, not one per page.
-    private func withNewestPages(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?,
+    private func withNewestPages(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?, mapping: SpillMapping? = nil,
                                  _ body: ([(index: Int, source: PageSource)]) -> Void) {
         let firstPage = rows.lowerBound >> DensePage.shift
         let lastPage = (rows.upperBound - 1) >> DensePage.shift
@@ -221,7 +229,7 @@ final class SeriesColumn {
         var blobs: [UnsafeMutableRawPointer] = []
         defer { for b in blobs { b.deallocate() } }
         if let spill {
-            forEachSpilledBlob(spill, buffers: &blobs) { records in
+            forEachSpilledBlob(spill, mapping: mapping, buffers: &blobs) { records in
                 FrozenPages.forEachRecord(in: records) { index, at in
                     take(index, .encoded(UnsafeRawBufferPointer(rebasing: records[at.payload])))
                 }
@@ -242,10 +250,10 @@ final class SeriesColumn {
     /// per-cell callbacks of `forEachCell` were most of the seal's page decoding), the
     /// two partial ones per series (pages start at the series' phase) through a scratch
     /// page. Allocates nothing shared: the seal runs outside the store lock.
-    func copyCells(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?,
+    func copyCells(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?, mapping: SpillMapping? = nil,
                    values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
         guard !rows.isEmpty else { return }
-        withNewestPages(rows: rows, cursor: cursor, spill: spill) { pages in
+        withNewestPages(rows: rows, cursor: cursor, spill: spill, mapping: mapping) { pages in
             var scratch: DensePage?
             defer { scratch?.deallocate() }
             for (index, source) in pages {
