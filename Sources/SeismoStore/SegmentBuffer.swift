@@ -51,10 +51,16 @@ final class SegmentBuffer {
     /// before it: pages are scattered over the heap, and that one miss per series was
     /// about 12 % of the server's CPU at saturation. Only a hint: a wrong guess (no page
     /// yet, another segment) costs a wasted load, never a fault.
+    ///
+    /// The cursors are borrowed mutably, as `put` does (callers hold the store lock): the
+    /// read-only `withUnsafeBufferPointer` on this stored array retained and released its
+    /// buffer for every series of every request, which perf put at ~4 % of the server's CPU
+    /// at saturation (an atomic pair on a line both event loops write), more than the
+    /// prefetch saves.
     @inline(__always)
     func prefetch(series: UInt32, second: Int64) {
         let id = Int(series)
-        cursors.withUnsafeBufferPointer { all in
+        cursors.withUnsafeMutableBufferPointer { all in
             guard id < all.count, let page = all[id].page else { return }
             let slot = (Int(truncatingIfNeeded: second &- start) &+ Self.phase(id)) & (DensePage.rows - 1)
             seismo_prefetch_write(page.tags)
