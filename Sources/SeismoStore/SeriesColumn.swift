@@ -66,7 +66,9 @@ final class SeriesColumn {
     /// The dense page for a write to page `index` that the cursor does not hold: the
     /// series moved on to a later page (the cursor's page is frozen and reused for it), or
     /// a late write reopens an older page (thawed beside the cursor's).
-    func pageForWrite(_ index: Int, cursor: inout ColumnCursor, context: PageContext, spill: SpillFile?) -> DensePage {
+    /// `spill`: the segment's spill file, unretained (the segment owns it and outlives
+    /// this call).
+    func pageForWrite(_ index: Int, cursor: inout ColumnCursor, context: PageContext, spill: Unmanaged<SpillFile>?) -> DensePage {
         if index > Int(cursor.index) {
             // The series moved on: the pages behind it will only see late writes.
             for t in thawed {
@@ -95,14 +97,14 @@ final class SeriesColumn {
     }
 
     /// Loads the newest stored version of page `index` into `page` (cleared), if any.
-    private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
+    private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill unretained: Unmanaged<SpillFile>?) {
         guard index <= Int(highestStored) else { return }
         if let at = frozen.find(index: index) {
             PageCodec.decode(frozen.payload(at), rows: DensePage.rows, into: page)
             frozen.remove(at)
             return
         }
-        guard let spill else { return }
+        guard let spill = unretained?.takeUnretainedValue() else { return }
         var done = false
         var blobs: [UnsafeMutableRawPointer] = []
         defer { for b in blobs { b.deallocate() } }
