@@ -74,10 +74,32 @@ struct BitReader {
         return readShort(count)
     }
 
-    /// Refills 32 bits at a time where the bytes allow (big-endian, matching the writer),
-    /// a byte at a time near the end: the byte loop was the hot spot of sealing a head.
+    /// The next `count` bits (0...32) without consuming them (`skip` does): lets a decoder
+    /// take several short flags with one read and one branch.
+    @inline(__always)
+    mutating func peek(_ count: Int) -> UInt64 {
+        refill(count)
+        return (accumulator >> UInt64(available - count)) & lowBits(count)
+    }
+
+    /// Consumes `count` bits already seen by `peek(n)`, n >= count.
+    @inline(__always)
+    mutating func skip(_ count: Int) {
+        available -= count
+    }
+
     @inline(__always)
     private mutating func readShort(_ count: Int) -> UInt64 {
+        refill(count)
+        available -= count
+        return (accumulator >> UInt64(available)) & lowBits(count)
+    }
+
+    /// Makes at least `count` (<= 32) bits available. Refills 32 bits at a time where the
+    /// bytes allow (big-endian, matching the writer), a byte at a time near the end: the
+    /// byte loop was the hot spot of sealing a head.
+    @inline(__always)
+    private mutating func refill(_ count: Int) {
         if available < count {
             if next + 4 <= bytes.count {
                 let word = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: next, as: UInt32.self))
@@ -92,8 +114,6 @@ struct BitReader {
                 }
             }
         }
-        available -= count
-        return (accumulator >> UInt64(available)) & lowBits(count)
     }
 }
 
