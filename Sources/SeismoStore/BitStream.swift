@@ -64,8 +64,10 @@ struct BitReader {
         next = offset
     }
 
-    /// The next `count` bits (0...64) as an unsigned number.
-    @inline(__always)
+    /// The next `count` bits (0...64) as an unsigned number. Transparent: `PageCodec`'s
+    /// decoder is large enough that the optimizer stopped honouring `@inline(__always)`
+    /// here, and called this per row.
+    @_transparent
     mutating func read(_ count: Int) -> UInt64 {
         if count > 32 {
             let high = readShort(count - 32)
@@ -107,12 +109,19 @@ struct BitReader {
                 next += 4
                 available += 32
             } else {
-                while available < count {
-                    accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
-                    next += 1
-                    available += 8
-                }
+                refillNearEnd(count)
             }
+        }
+    }
+
+    /// The byte loop, out of line: inlined at every read it made the decoder too large for
+    /// the compiler, which then stopped inlining `read` itself.
+    @inline(never)
+    private mutating func refillNearEnd(_ count: Int) {
+        while available < count {
+            accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
+            next += 1
+            available += 8
         }
     }
 }
