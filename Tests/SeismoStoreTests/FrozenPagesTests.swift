@@ -13,26 +13,26 @@ import Testing
     @Test func manyPagesBetweenSpillsAllocateOncePerSpill() {
         var pages = FrozenPages()
         defer { pages.release() }
-        for i in 0..<7 { append(&pages, i) }
+        for i in 0..<FrozenPages.hintRecords { append(&pages, i) }
         let held = pages.count
         pages.release()
         #expect(pages.capacity == 0 && pages.count == 0)
-        append(&pages, 7)
+        let n = FrozenPages.hintRecords
+        append(&pages, n)
         #expect(pages.capacity == held + FrozenPages.headerBound)
-        for i in 8..<14 { append(&pages, i) }
-        #expect(pages.capacity == held + FrozenPages.headerBound)  // no growth: the seven fit
+        for i in (n + 1)..<(2 * n) { append(&pages, i) }
+        #expect(pages.capacity == held + FrozenPages.headerBound)  // no growth: as many fit
         var seen: [Int] = []
         pages.forEachRecord { index, _ in seen.append(index) }
-        #expect(seen == Array(7..<14))
+        #expect(seen == Array(n..<(2 * n)))
     }
 
     @Test func fewPagesBetweenSpillsAllocateExactly() {
         var pages = FrozenPages()
         defer { pages.release() }
-        append(&pages, 0)
-        append(&pages, 1)
+        for i in 0..<(FrozenPages.hintRecords - 1) { append(&pages, i) }
         pages.release()
-        append(&pages, 2)
+        append(&pages, 100)
         #expect(pages.capacity == FrozenPages.headerBound + record.count)  // one record, exactly as before
     }
 }
