@@ -16,59 +16,75 @@ extension ColumnChunkWriter {
     /// Whether every present value of `column` is a whole number an INT64 column holds
     /// exactly: finite, |v| <= 2^53, and not -0.0 (an INT64 zero would lose the sign).
     /// NaN, so also Prometheus' stale marker, keeps the column DOUBLE.
-    static func holdsOnlyIntegers(_ column: ParquetDoubleColumn, rowCount: Int) -> Bool {
+    ///
+    /// Keeps the converted present values in `integerScratch` for the `writeIntegers`
+    /// that follows: the check and the conversion are one pass over the column, where
+    /// they were two (the seal runs this for every series column).
+    func holdsOnlyIntegers(_ column: ParquetDoubleColumn, rowCount: Int) -> Bool {
+        Self.convertIntegers(column, rowCount: rowCount, into: &integerScratch)
+    }
+
+    /// Fills `out` with the present values as Int64 while they pass the check; false at
+    /// the first that does not (or when none is present), `out` then holding a prefix.
+    private static func convertIntegers(_ column: ParquetDoubleColumn, rowCount: Int, into out: inout [Int64]) -> Bool {
         let values = column.values
         let presence = column.presence
-        var any = false
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(rowCount)
         for r in 0..<rowCount where presence[r] != 0 {
             let bits = values[r]
             let v = Double(bitPattern: bits)
-            // rounded() == v is false for NaN and true for ±inf, which the bound then drops.
-            guard v.rounded(.towardZero) == v, abs(v) <= exactIntegerLimit, bits != (-0.0 as Double).bitPattern else {
-                return false
-            }
-            any = true
+            // The bound is false for NaN and ±inf, so the conversion that follows cannot
+            // trap; it truncates, and the value was whole iff it converts back unchanged
+            // (no call to libm's trunc, which `rounded(.towardZero)` was on this target).
+            guard v.magnitude <= exactIntegerLimit, bits != (-0.0 as Double).bitPattern else { return false }
+            let i = Int64(v)
+            guard Double(i) == v else { return false }
+            out.append(i)
         }
-        return any
+        return !out.isEmpty
     }
 
     /// An OPTIONAL INT64 column: per page, the definition levels as for doubles, then the
     /// present values as one DELTA_BINARY_PACKED stream. The caller has checked the
-    /// column with `holdsOnlyIntegers`.
+    /// column with the instance's `holdsOnlyIntegers`, which left the converted present
+    /// values in `integerScratch`.
     func writeIntegers(_ column: ParquetDoubleColumn, rowCount: Int) throws -> (ChunkSummary, nonNull: Int) {
         let start = output.position
         let presence = column.presence
-        let values = column.values
         var lo = Int64.max
         var hi = Int64.min
-        var count = 0
         var uncompressed: Int64 = 0
         var stored: Int64 = 0
         var row = 0
-        repeat {
-            // Bound the body as the double writer does, at the delta coder's worst case.
-            let pageStart = row
-            integerScratch.removeAll(keepingCapacity: true)
-            while row < rowCount {
-                let p = presence[row] != 0 ? 1 : 0
-                if row > pageStart && DeltaBinaryPacked.maxBytesPerValue * (integerScratch.count + p) + (row + 1 - pageStart) / 4 + 64 > maxPageBytes {
-                    break
+        var taken = 0
+        try integerScratch.withUnsafeBufferPointer { converted in
+            repeat {
+                // Bound the body as the double writer does, at the delta coder's worst case.
+                let pageStart = row
+                let pageFirst = taken
+                while row < rowCount {
+                    let p = presence[row] != 0 ? 1 : 0
+                    if row > pageStart && DeltaBinaryPacked.maxBytesPerValue * (taken - pageFirst + p) + (row + 1 - pageStart) / 4 + 64 > maxPageBytes {
+                        break
+                    }
+                    taken += p
+                    row += 1
                 }
-                if p != 0 {
-                    let v = Int64(Double(bitPattern: values[row]))
-                    integerScratch.append(v)
+                let page = UnsafeBufferPointer(rebasing: converted[pageFirst..<taken])
+                for v in page {
                     lo = Swift.min(lo, v)
                     hi = Swift.max(hi, v)
                 }
-                row += 1
-            }
-            count += integerScratch.count
-            startOptionalPage(presence, pageStart..<row)
-            integerScratch.withUnsafeBufferPointer { DeltaBinaryPacked.encode($0, into: &body) }
-            let sizes = try flushPage(numValues: row - pageStart, encoding: Encoding.deltaBinaryPacked)
-            uncompressed += sizes.uncompressed
-            stored += sizes.compressed
-        } while row < rowCount
+                startOptionalPage(presence, pageStart..<row)
+                DeltaBinaryPacked.encode(page, into: &body)
+                let sizes = try flushPage(numValues: row - pageStart, encoding: Encoding.deltaBinaryPacked)
+                uncompressed += sizes.uncompressed
+                stored += sizes.compressed
+            } while row < rowCount
+        }
+        let count = taken
+        precondition(count == integerScratch.count, "writeIntegers without its holdsOnlyIntegers")
         var stats = ChunkStatistics(nullCount: Int64(rowCount - count))
         if count > 0 {
             stats.minValue = plainBytes(UInt64(bitPattern: lo))

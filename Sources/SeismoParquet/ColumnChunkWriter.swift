@@ -6,7 +6,8 @@ final class ColumnChunkWriter {
     let maxPageBytes: Int
     let doubleEncoding: ParquetDoubleEncoding
     var body: [UInt8] = []
-    /// One page's values of an integer column (ColumnChunkWriter+Integers.swift).
+    /// The present values of the integer column being written, converted by
+    /// `holdsOnlyIntegers` (ColumnChunkWriter+Integers.swift).
     var integerScratch: [Int64] = []
     private var compressed: [UInt8] = []
     /// Present values of a page with gaps, gathered for BYTE_STREAM_SPLIT.

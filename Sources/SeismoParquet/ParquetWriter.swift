@@ -77,7 +77,7 @@ public enum ParquetWriter {
         var schema = [ParquetStreamColumn(name: timestampColumnName, kind: .timestampMillis)]
         schema.reserveCapacity(columns.count + 1)
         for column in columns {
-            let whole = integerColumns && ColumnChunkWriter.holdsOnlyIntegers(column, rowCount: rowCount)
+            let whole = integerColumns && chunkWriter.holdsOnlyIntegers(column, rowCount: rowCount)
             let (summary, present) = whole
                 ? try chunkWriter.writeIntegers(column, rowCount: rowCount)
                 : try chunkWriter.writeDoubles(column, rowCount: rowCount)

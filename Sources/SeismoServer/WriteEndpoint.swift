@@ -96,6 +96,11 @@ final class WriteEndpoint: @unchecked Sendable {
             state = ThreadState(limits: limits)
             threadState.currentValue = state
         }
+        // A commit due while this body is decoded waits for its append (up to 2 ms), so
+        // requests in flight share fsyncs (`Store.expectAppend`).
+        store.expectAppend()
+        var announced = true
+        defer { if announced { store.cancelExpectedAppend() } }
         state.batch.removeAll(keepingCapacity: true)
         do {
             try body.withUnsafeReadableBytes { raw in
@@ -151,8 +156,9 @@ final class WriteEndpoint: @unchecked Sendable {
         state.ids.removeAll(keepingCapacity: true)
         state.ids.append(contentsOf: repeatElement(BatchSeries.unresolved, count: batch.series.count))
         do {
+            announced = false  // handed to the append, which counts it off even when it throws
             try state.ids.withUnsafeMutableBufferPointer { ids in
-                _ = try store.append(batch, nowMs: nowMs, resolvedIds: ids.baseAddress, onDurable: onDurable)
+                _ = try store.append(batch, nowMs: nowMs, resolvedIds: ids.baseAddress, announced: true, onDurable: onDurable)
             }
             // The series that missed the decoder's cache now have ids: the next request
             // that names them skips their labels.

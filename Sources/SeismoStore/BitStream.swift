@@ -10,8 +10,10 @@ struct BitWriter {
         self.base = base
     }
 
-    /// Appends the low `count` bits of `value` (0...64).
-    @inline(__always)
+    /// Appends the low `count` bits of `value` (0...64). Transparent, as `writeShort`:
+    /// `@inline(__always)` was not honoured in `PageCodec.encode` (objdump: calls to both
+    /// per row of every page frozen, ~1.3 % of the server's CPU at saturation in perf).
+    @_transparent
     mutating func write(_ value: UInt64, _ count: Int) {
         if count > 32 {
             writeShort(value >> 32, count - 32)
@@ -23,7 +25,7 @@ struct BitWriter {
 
     /// Whole 32-bit words are stored at once (big-endian, so the byte order is the same as
     /// one byte at a time): the byte loop was the hot spot of freezing a page.
-    @inline(__always)
+    @_transparent
     private mutating func writeShort(_ value: UInt64, _ count: Int) {
         accumulator = (accumulator << UInt64(count)) | (value & lowBits(count))
         pending += count
@@ -64,8 +66,10 @@ struct BitReader {
         next = offset
     }
 
-    /// The next `count` bits (0...64) as an unsigned number.
-    @inline(__always)
+    /// The next `count` bits (0...64) as an unsigned number. Transparent: `PageCodec`'s
+    /// decoder is large enough that the optimizer stopped honouring `@inline(__always)`
+    /// here, and called this per row.
+    @_transparent
     mutating func read(_ count: Int) -> UInt64 {
         if count > 32 {
             let high = readShort(count - 32)
@@ -74,10 +78,32 @@ struct BitReader {
         return readShort(count)
     }
 
-    /// Refills 32 bits at a time where the bytes allow (big-endian, matching the writer),
-    /// a byte at a time near the end: the byte loop was the hot spot of sealing a head.
+    /// The next `count` bits (0...32) without consuming them (`skip` does): lets a decoder
+    /// take several short flags with one read and one branch.
+    @inline(__always)
+    mutating func peek(_ count: Int) -> UInt64 {
+        refill(count)
+        return (accumulator >> UInt64(available - count)) & lowBits(count)
+    }
+
+    /// Consumes `count` bits already seen by `peek(n)`, n >= count.
+    @inline(__always)
+    mutating func skip(_ count: Int) {
+        available -= count
+    }
+
     @inline(__always)
     private mutating func readShort(_ count: Int) -> UInt64 {
+        refill(count)
+        available -= count
+        return (accumulator >> UInt64(available)) & lowBits(count)
+    }
+
+    /// Makes at least `count` (<= 32) bits available. Refills 32 bits at a time where the
+    /// bytes allow (big-endian, matching the writer), a byte at a time near the end: the
+    /// byte loop was the hot spot of sealing a head.
+    @inline(__always)
+    private mutating func refill(_ count: Int) {
         if available < count {
             if next + 4 <= bytes.count {
                 let word = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: next, as: UInt32.self))
@@ -85,15 +111,20 @@ struct BitReader {
                 next += 4
                 available += 32
             } else {
-                while available < count {
-                    accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
-                    next += 1
-                    available += 8
-                }
+                refillNearEnd(count)
             }
         }
-        available -= count
-        return (accumulator >> UInt64(available)) & lowBits(count)
+    }
+
+    /// The byte loop, out of line: inlined at every read it made the decoder too large for
+    /// the compiler, which then stopped inlining `read` itself.
+    @inline(never)
+    private mutating func refillNearEnd(_ count: Int) {
+        while available < count {
+            accumulator = accumulator << 8 | UInt64(next < bytes.count ? bytes[next] : 0)
+            next += 1
+            available += 8
+        }
     }
 }
 

@@ -238,14 +238,28 @@ enum PageCodec {
                 value = bits.read(64)
                 tag = UInt16(truncatingIfNeeded: bits.read(tagBits))
             } else {
-                if bits.read(1) == 1 { tag = UInt16(truncatingIfNeeded: bits.read(tagBits)) }
                 let predicted = predict(predictor, p1, p2, seen)
-                if bits.read(1) == 0 {
+                // The tag flag and the residual's flags in one peek: with the tag unchanged
+                // (nearly every row) `0` + `0`, `10` or `11` is the whole header. Peeking
+                // past the stream's end sees zero bits, which are never consumed.
+                var flags = bits.peek(3)
+                if flags & 0b100 != 0 {
+                    bits.skip(1)
+                    tag = UInt16(truncatingIfNeeded: bits.read(tagBits))
+                    flags = bits.peek(2)
+                } else {
+                    flags &= 0b11
+                    bits.skip(1)
+                }
+                if flags & 0b10 == 0 {
+                    bits.skip(1)
                     value = predicted
                 } else {
-                    if bits.read(1) == 1 {
-                        windowLead = Int(bits.read(6))
-                        windowWidth = Int(bits.read(6)) + 1
+                    bits.skip(2)
+                    if flags & 0b01 != 0 {
+                        let window = bits.read(12)
+                        windowLead = Int(window >> 6)
+                        windowWidth = Int(window & 0x3F) + 1
                     }
                     value = predicted ^ (bits.read(windowWidth) << UInt64(64 - windowLead - windowWidth))
                 }

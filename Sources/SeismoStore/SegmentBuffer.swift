@@ -8,7 +8,14 @@ final class SegmentBuffer {
     /// Where `spillFrozen` puts this segment's frozen pages; nil keeps everything in memory.
     private let spillPath: String?
     /// Opened at the first spill; deleted with this buffer (after the seal).
-    private var spill: SpillFile?
+    private var spill: SpillFile? {
+        didSet { spillUnretained = spill.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `spill` for the write path, which passes it on at every page a series moves to and
+    /// needs it only when that page was spilled before: the strong reference cost a retain
+    /// and release per page, and perf found the release at ~3.6 % of the server's CPU at
+    /// saturation (the object's count shares a cache line another thread writes).
+    private var spillUnretained: Unmanaged<SpillFile>?
     /// Indexed by series id; nil where the series has no sample in this segment. The
     /// references are owned by this buffer (retained when stored, released in `deinit`):
     /// a strong array element costs an atomic retain and release per access, which perf
@@ -51,10 +58,16 @@ final class SegmentBuffer {
     /// before it: pages are scattered over the heap, and that one miss per series was
     /// about 12 % of the server's CPU at saturation. Only a hint: a wrong guess (no page
     /// yet, another segment) costs a wasted load, never a fault.
+    ///
+    /// The cursors are borrowed mutably, as `put` does (callers hold the store lock): the
+    /// read-only `withUnsafeBufferPointer` on this stored array retained and released its
+    /// buffer for every series of every request, which perf put at ~4 % of the server's CPU
+    /// at saturation (an atomic pair on a line both event loops write), more than the
+    /// prefetch saves.
     @inline(__always)
     func prefetch(series: UInt32, second: Int64) {
         let id = Int(series)
-        cursors.withUnsafeBufferPointer { all in
+        cursors.withUnsafeMutableBufferPointer { all in
             guard id < all.count, let page = all[id].page else { return }
             let slot = (Int(truncatingIfNeeded: second &- start) &+ Self.phase(id)) & (DensePage.rows - 1)
             seismo_prefetch_write(page.tags)
@@ -105,16 +118,20 @@ final class SegmentBuffer {
     }
 
     /// The slow path of `put`: the series' first write here, or a write to another page.
+    /// The column is used through its unmanaged reference (this buffer owns it), without
+    /// the retain and release a strong local costs.
     private func pageForWrite(series id: Int, index: Int, cursor: UnsafeMutablePointer<ColumnCursor>) -> DensePage {
-        let column: SeriesColumn
+        let column: Unmanaged<SeriesColumn>
         if let c = columns[id] {
-            column = c.takeUnretainedValue()
+            column = c
         } else {
-            column = SeriesColumn()
-            columns[id] = Unmanaged.passRetained(column)
+            column = Unmanaged.passRetained(SeriesColumn())
+            columns[id] = column
             columnCount += 1
         }
-        return column.pageForWrite(index, cursor: &cursor.pointee, context: context, spill: spill)
+        let context = self.context
+        let spill = spillUnretained
+        return column._withUnsafeGuaranteedRef { $0.pageForWrite(index, cursor: &cursor.pointee, context: context, spill: spill) }
     }
 
     /// Series ids with at least one sample, ascending.
@@ -155,7 +172,8 @@ final class SegmentBuffer {
 
     /// Writes series `id`'s present cells for `seconds` into `values`/`tags` at
     /// (second − seconds.lowerBound); absent seconds are left as they are.
-    func copyCells(of id: UInt32, seconds: Range<Int64>,
+    /// `mapping`: the seal's map of this buffer's spill file (`mapSpill`), if any.
+    func copyCells(of id: UInt32, seconds: Range<Int64>, mapping: SpillMapping? = nil,
                    values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
         guard let c = column(id) else { return }
         let lo = Swift.max(seconds.lowerBound, start)
@@ -163,8 +181,14 @@ final class SegmentBuffer {
         guard lo < hi else { return }
         let origin = start - Int64(Self.phase(Int(id)))  // the second of shifted row 0
         let skip = Int(lo - seconds.lowerBound)  // destination index of second `lo`
-        c.copyCells(rows: Int(lo - origin)..<Int(hi - origin), cursor: cursors[Int(id)], spill: spill,
+        c.copyCells(rows: Int(lo - origin)..<Int(hi - origin), cursor: cursors[Int(id)], spill: spill, mapping: mapping,
                     values: values + skip, tags: tags + skip)
+    }
+
+    /// Maps the spill file for a seal that reads every column (`SpillMapping`). Only for a
+    /// buffer detached from the head: nothing may spill into it while the map is in use.
+    func mapSpill() -> SpillMapping? {
+        spill?.map()
     }
 
     /// Freezes dense pages that end at or before `second` (see `SeriesColumn.freezeIdle`).

@@ -66,7 +66,9 @@ final class SeriesColumn {
     /// The dense page for a write to page `index` that the cursor does not hold: the
     /// series moved on to a later page (the cursor's page is frozen and reused for it), or
     /// a late write reopens an older page (thawed beside the cursor's).
-    func pageForWrite(_ index: Int, cursor: inout ColumnCursor, context: PageContext, spill: SpillFile?) -> DensePage {
+    /// `spill`: the segment's spill file, unretained (the segment owns it and outlives
+    /// this call).
+    func pageForWrite(_ index: Int, cursor: inout ColumnCursor, context: PageContext, spill: Unmanaged<SpillFile>?) -> DensePage {
         if index > Int(cursor.index) {
             // The series moved on: the pages behind it will only see late writes.
             for t in thawed {
@@ -95,14 +97,14 @@ final class SeriesColumn {
     }
 
     /// Loads the newest stored version of page `index` into `page` (cleared), if any.
-    private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill: SpillFile?) {
+    private func reopen(_ index: Int, into page: DensePage, context: PageContext, spill unretained: Unmanaged<SpillFile>?) {
         guard index <= Int(highestStored) else { return }
         if let at = frozen.find(index: index) {
             PageCodec.decode(frozen.payload(at), rows: DensePage.rows, into: page)
             frozen.remove(at)
             return
         }
-        guard let spill else { return }
+        guard let spill = unretained?.takeUnretainedValue() else { return }
         var done = false
         var blobs: [UnsafeMutableRawPointer] = []
         defer { for b in blobs { b.deallocate() } }
@@ -176,14 +178,22 @@ final class SeriesColumn {
     /// Calls `body` with the records of every spilled blob, newest first, until it returns
     /// false. Each blob is read into a buffer appended to `buffers`, which the caller
     /// deallocates: records seen by `body` stay readable until then.
-    private func forEachSpilledBlob(_ file: SpillFile, buffers: inout [UnsafeMutableRawPointer],
+    /// With `mapping` (the seal's map of the whole file), blobs inside it are read where
+    /// they lie, without a pread or a buffer.
+    private func forEachSpilledBlob(_ file: SpillFile, mapping: SpillMapping? = nil, buffers: inout [UnsafeMutableRawPointer],
                                     _ body: (UnsafeRawBufferPointer) -> Bool) {
         var offset = spillOffset
         var length = Int(spillLength)
         while length > 0 {
-            let blob = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
-            buffers.append(blob)
-            file.read(at: offset, count: length, into: blob)
+            let blob: UnsafeRawPointer
+            if let mapped = mapping?.slice(at: offset, count: length) {
+                blob = mapped.baseAddress!
+            } else {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: length, alignment: 8)
+                buffers.append(buffer)
+                file.read(at: offset, count: length, into: buffer)
+                blob = UnsafeRawPointer(buffer)
+            }
             guard body(UnsafeRawBufferPointer(start: blob + Self.blobHeaderBytes, count: length - Self.blobHeaderBytes)) else { return }
             offset = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
             length = Int(UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
@@ -200,7 +210,7 @@ final class SeriesColumn {
     /// called while the encoded ones are readable: dense, then frozen in memory, then the
     /// spilled blobs newest first. The blobs are read once into buffers kept until `body`
     /// returns, so a call allocates a handful of buffers, not one per page.
-    private func withNewestPages(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?,
+    private func withNewestPages(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?, mapping: SpillMapping? = nil,
                                  _ body: ([(index: Int, source: PageSource)]) -> Void) {
         let firstPage = rows.lowerBound >> DensePage.shift
         let lastPage = (rows.upperBound - 1) >> DensePage.shift
@@ -221,7 +231,7 @@ final class SeriesColumn {
         var blobs: [UnsafeMutableRawPointer] = []
         defer { for b in blobs { b.deallocate() } }
         if let spill {
-            forEachSpilledBlob(spill, buffers: &blobs) { records in
+            forEachSpilledBlob(spill, mapping: mapping, buffers: &blobs) { records in
                 FrozenPages.forEachRecord(in: records) { index, at in
                     take(index, .encoded(UnsafeRawBufferPointer(rebasing: records[at.payload])))
                 }
@@ -242,10 +252,10 @@ final class SeriesColumn {
     /// per-cell callbacks of `forEachCell` were most of the seal's page decoding), the
     /// two partial ones per series (pages start at the series' phase) through a scratch
     /// page. Allocates nothing shared: the seal runs outside the store lock.
-    func copyCells(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?,
+    func copyCells(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?, mapping: SpillMapping? = nil,
                    values: UnsafeMutablePointer<UInt64>, tags: UnsafeMutablePointer<UInt16>) {
         guard !rows.isEmpty else { return }
-        withNewestPages(rows: rows, cursor: cursor, spill: spill) { pages in
+        withNewestPages(rows: rows, cursor: cursor, spill: spill, mapping: mapping) { pages in
             var scratch: DensePage?
             defer { scratch?.deallocate() }
             for (index, source) in pages {

@@ -42,6 +42,12 @@ final class SpillFile {
         return at
     }
 
+    /// Maps what the file holds now, for reading it whole (`SpillMapping`); nil when the
+    /// file is empty or the map fails.
+    func map() -> SpillMapping? {
+        SpillMapping(fd: fd, length: end)
+    }
+
     /// Reads `count` bytes at `offset`. The bytes were written by this process moments to
     /// minutes ago; failing to read them back means the file was tampered with or the disk
     /// failed, and answering without those pages would seal a segment with samples

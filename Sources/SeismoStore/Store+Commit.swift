@@ -22,6 +22,7 @@ extension Store {
                 lock.unlock()
                 return
             }
+            gatherExpectedAppends()
             swap(&walBytes, &pendingWAL)
             swap(&catalogBytes, &catalog.pending)
             let seq = pendingSeq
@@ -83,6 +84,42 @@ extension Store {
             catalogBytes.removeAll(keepingCapacity: true)
             if failure != nil && !pauseAfterFailure() { return }
         }
+    }
+
+    /// Longest a commit waits for announced appends (`expectAppend`).
+    static let gatherSeconds = 0.002
+
+    /// Before an fsync, waits (up to `gatherSeconds`; called and returns with `lock` held)
+    /// for the requests that were being decoded when it was due, so that one fsync covers
+    /// them too: what PostgreSQL's commit_delay/commit_siblings do. Each fsync costs the
+    /// server CPU of its own (the write, the flush, a wake-up of this thread and of every
+    /// event loop it answers): at saturation perf put the commit loop at ~14 % of the
+    /// server's CPU, nearly all of it per fsync rather than per byte. A lone request (light
+    /// load: one connection, one request in flight) finds nothing announced and is not
+    /// delayed at all.
+    private func gatherExpectedAppends() {
+        guard expectedAppends > 0, !commitStopped else { return }
+        let deadline = Date().addingTimeInterval(Self.gatherSeconds)
+        while expectedAppends > 0 && !commitStopped {
+            if !lock.wait(until: deadline) { return }
+        }
+    }
+
+    /// Announces an append about to come (a request being decoded): a commit due meanwhile
+    /// waits for it (`gatherExpectedAppends`). Pass `announced: true` to that `append`, or
+    /// call `cancelExpectedAppend` when there will be none.
+    public func expectAppend() {
+        lock.lock()
+        expectedAppends += 1
+        lock.unlock()
+    }
+
+    /// Withdraws an `expectAppend` (the request was refused before reaching the store).
+    public func cancelExpectedAppend() {
+        lock.lock()
+        expectedAppends -= 1
+        lock.signal()
+        lock.unlock()
     }
 
     /// After a failed commit the kept catalog records make the loop's wait condition true

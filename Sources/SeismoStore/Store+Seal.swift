@@ -164,24 +164,35 @@ extension Store {
         var groups: [Int: [(id: UInt32, name: String, labelsJSON: String)]] = [:]
         for c in seal.columns() { groups[Int(c.id) / config.columnsPerFile, default: []].append(c) }
         let seconds = firstRow..<(firstRow + Int64(rowCount))
-        for group in groups.keys.sorted() {
+        // The buffer is detached: its spill file is complete, so it is mapped once rather
+        // than read with a pread per spilled blob of every column.
+        let mapping = buffer.mapSpill()
+        let groupIds = groups.keys.sorted()
+        // The head keeps cells paged and compressed; the writer wants plain columns, so
+        // one file's columns are decoded into one zeroed block. The block is sized for the
+        // largest file and reused by each (zeroed again): one per file was a fresh mmap of
+        // tens of MB whose page faults perf counted in the seal.
+        let largest = groupIds.map { groups[$0]!.count }.max() ?? 0
+        let capacity = max(1, largest * rowCount)
+        let valuesBlock = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: capacity)
+        let tagsBlock = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: capacity)
+        defer {
+            valuesBlock.deallocate()
+            tagsBlock.deallocate()
+        }
+        for group in groupIds {
             let members = groups[group]!.filter { buffer.hasSeries($0.id) }
-            // The head keeps cells paged and compressed; the writer wants plain columns, so
-            // one file's columns are decoded into one zeroed block, freed after the write.
             let cellCount = members.count * rowCount
-            let values = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(1, cellCount))
-            let tags = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(1, cellCount))
-            defer {
-                values.deallocate()
-                tags.deallocate()
-            }
+            let values = UnsafeMutableBufferPointer(rebasing: valuesBlock[0..<max(1, cellCount)])
+            let tags = UnsafeMutableBufferPointer(rebasing: tagsBlock[0..<max(1, cellCount)])
             values.initialize(repeating: 0)
             tags.initialize(repeating: 0)
             var columns: [ParquetDoubleColumn] = []
             columns.reserveCapacity(members.count)
             for (j, m) in members.enumerated() {
                 let at = j * rowCount
-                buffer.copyCells(of: m.id, seconds: seconds, values: values.baseAddress! + at, tags: tags.baseAddress! + at)
+                buffer.copyCells(of: m.id, seconds: seconds, mapping: mapping,
+                                 values: values.baseAddress! + at, tags: tags.baseAddress! + at)
                 columns.append(ParquetDoubleColumn(
                     name: m.name,
                     values: UnsafeBufferPointer(rebasing: values[at..<(at + rowCount)]),

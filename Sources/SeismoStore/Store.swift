@@ -41,6 +41,8 @@ public final class Store: @unchecked Sendable {
     /// Last sequence number the commit thread finished, successfully or not.
     var processedSeq: UInt64 = 0
     var waiters: [(seq: UInt64, done: (Result<Void, StoreError>) -> Void)] = []
+    /// Requests announced by `expectAppend` that have not appended yet (under `lock`).
+    var expectedAppends = 0
     var closing = false
     var commitStopped = false
     /// Segments detached from the head whose seal failed; retried by the seal loop.
@@ -167,10 +169,13 @@ public final class Store: @unchecked Sendable {
     /// (`BatchSeries.unresolved` where none was assigned: no sample in the open window, or
     /// the series limit), for the wire decoder to learn (`WriteRequestDecoder.learn`).
     /// `batch.series` entries with a `seriesHint` must carry ids this store gave out.
+    /// `announced`: the caller announced this append with `expectAppend` (and must not
+    /// also cancel it).
     @discardableResult
     public func append(_ batch: WriteBatch, nowMs: Int64, resolvedIds: UnsafeMutablePointer<UInt32>?,
+                       announced: Bool = false,
                        onDurable: @escaping (Result<AppendResult, StoreError>) -> Void) throws -> AppendResult {
-        try appendCore(batch, nowMs: nowMs, resolvedIds: resolvedIds, onDurable: onDurable)
+        try appendCore(batch, nowMs: nowMs, resolvedIds: resolvedIds, announced: announced, onDurable: onDurable)
     }
 
     /// Appends data the server derives itself (anomaly scores) without waiting for, or
@@ -180,15 +185,16 @@ public final class Store: @unchecked Sendable {
     /// request no longer take a commit of their own before the next request.
     @discardableResult
     public func appendWithoutWaiting(_ batch: WriteBatch, nowMs: Int64) throws -> AppendResult {
-        try appendCore(batch, nowMs: nowMs, resolvedIds: nil, onDurable: nil)
+        try appendCore(batch, nowMs: nowMs, resolvedIds: nil, announced: false, onDurable: nil)
     }
 
     /// `onDurable` nil: nothing waits for this append's commit (`appendWithoutWaiting`).
     private func appendCore(_ batch: WriteBatch, nowMs: Int64, resolvedIds: UnsafeMutablePointer<UInt32>?,
-                            onDurable: ((Result<AppendResult, StoreError>) -> Void)?) throws -> AppendResult {
+                            announced: Bool, onDurable: ((Result<AppendResult, StoreError>) -> Void)?) throws -> AppendResult {
         var result = AppendResult(stored: 0, rejections: batch.rejections, collisions: 0)
         let maxFutureMs = nowMs &+ config.maxFutureMilliseconds
         lock.lock()
+        if announced { expectedAppends -= 1 }
         if closing {
             lock.unlock()
             throw StoreError.closed
@@ -298,6 +304,8 @@ public final class Store: @unchecked Sendable {
             let final = result
             waiters.append((pendingSeq, { onDurable($0.map { final }) }))
             lock.signal()
+        } else if announced {
+            lock.signal()  // the commit loop may be waiting for this append (`expectAppend`)
         }
         let created = catalog.seriesCount - seriesBefore
         lock.unlock()

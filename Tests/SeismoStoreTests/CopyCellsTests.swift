@@ -36,11 +36,15 @@ import Testing
         return (segment, reference)
     }
 
-    @Test(arguments: [false, true])
-    func copyCellsEqualsCellByCell(spilling: Bool) {
-        let dir = spilling ? makeTempDirectory("copyCells-\(spilling)") : nil
+    /// `mapped`: through the seal's map of the spill file (`SegmentBuffer.mapSpill`)
+    /// instead of a pread per spilled blob.
+    @Test(arguments: [(false, false), (true, false), (true, true)])
+    func copyCellsEqualsCellByCell(spilling: Bool, mapped: Bool) {
+        let dir = spilling ? makeTempDirectory("copyCells-\(spilling)-\(mapped)") : nil
         for seed in 1...6 as ClosedRange<UInt64> {
             let (segment, reference) = randomSegment(seed: seed, spillDir: dir)
+            let mapping = mapped ? segment.mapSpill() : nil
+            #expect((mapping != nil) == mapped)
             var rng = CopyCellsRandom(seed: seed * 77)
             var ranges: [Range<Int64>] = [base..<(base + 3600), (base - 50)..<(base + 4000)]
             for _ in 0..<20 {
@@ -59,7 +63,7 @@ import Testing
                     }
                     values.initialize(repeating: 0xDEAD, count: count)
                     tags.initialize(repeating: 0, count: count)
-                    segment.copyCells(of: series, seconds: seconds, values: values, tags: tags)
+                    segment.copyCells(of: series, seconds: seconds, mapping: mapping, values: values, tags: tags)
                     var viaCells: [Cell] = []
                     segment.forEachCell(of: series, seconds: seconds) { viaCells.append(Cell(second: $0, tag: $1, bits: $2)) }
                     var copied: [Cell] = []
