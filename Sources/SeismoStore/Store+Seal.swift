@@ -14,11 +14,12 @@ struct PendingSeal {
     /// formatting held the lock, and stalled every write, for ~0.1 s per seal.
     let keys: [(id: UInt32, key: [UInt8])]
 
-    /// Column name and labels JSON per series id present.
-    func columns() -> [(id: UInt32, name: String, labelsJSON: String)] {
+    /// Column name per series id present, and its labels as JSON when the footer is to
+    /// carry them (`segmentFooterLabels`, format 1; empty otherwise).
+    func columns(withLabelsJSON: Bool) -> [(id: UInt32, name: String, labelsJSON: String)] {
         keys.map { id, key in
             let labels = LabelKey.decode(key) ?? []
-            return (id, LabelKey.selector(labels), Store.labelsJSON(labels))
+            return (id, LabelKey.selector(labels), withLabelsJSON ? Store.labelsJSON(labels) : "")
         }
     }
 }
@@ -162,7 +163,7 @@ extension Store {
         let timestamps = (0..<Int64(rowCount)).map { (firstRow + $0) * 1000 }
         var total: Int64 = 0
         var groups: [Int: [(id: UInt32, name: String, labelsJSON: String)]] = [:]
-        for c in seal.columns() { groups[Int(c.id) / config.columnsPerFile, default: []].append(c) }
+        for c in seal.columns(withLabelsJSON: config.segmentFooterLabels) { groups[Int(c.id) / config.columnsPerFile, default: []].append(c) }
         let seconds = firstRow..<(firstRow + Int64(rowCount))
         // The buffer is detached: its spill file is complete, so it is mapped once rather
         // than read with a pread per spilled blob of every column.
