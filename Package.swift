@@ -28,13 +28,14 @@ let package = Package(
         // glibc's malloc tuning (mallopt, malloc_trim) for the server's heap.
         .systemLibrary(name: "CSeismoMalloc"),
         .systemLibrary(name: "CSeismoPrefetch"),
+        .systemLibrary(name: "CSeismoThreadName"),
         // protoc-c output (committed; regenerate with proto/generate.sh) + arena allocator.
         .target(name: "CSeismoPromPB", dependencies: ["CSeismoProtobufC"]),
 
         // Pure Swift core.
         // CRC-32C on the CPU's crc32 instruction (our code; no library).
         .target(name: "CSeismoChecksum"),
-        .target(name: "SeismoModel", dependencies: ["CSeismoChecksum"]),
+        .target(name: "SeismoModel", dependencies: ["CSeismoChecksum", "CSeismoThreadName"]),
         .target(name: "SeismoWire", dependencies: ["SeismoModel", "CSeismoSnappy", "CSeismoPromPB"]),
         .target(name: "SeismoParquet", dependencies: ["CSeismoSnappy"]),
         .target(

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import SeismoModel
 import Logging
 
 /// Counts one sender has accumulated; the same numbers go to swift-metrics, this copy is
@@ -75,6 +76,7 @@ final class AlertmanagerSender: @unchecked Sendable {
         guard !started else { return }
         started = true
         let thread = Thread { [self] in
+            nameCurrentThread("seismo-alertmgr")
             run()
             finished.signal()
         }

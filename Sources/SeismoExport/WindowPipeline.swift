@@ -1,4 +1,5 @@
 import Foundation
+import SeismoModel
 
 /// Reads window k+1 on a second thread while the caller encodes window k: on two cores
 /// this overlaps Parquet decoding (segments) with encoding (output), the two halves of an
@@ -16,6 +17,7 @@ final class WindowPipeline {
 
     init(_ assembler: RowGroupAssembler) {
         let thread = Thread { [self] in
+            nameCurrentThread("seismo-export")
             produce(assembler)
             done.signal()
         }

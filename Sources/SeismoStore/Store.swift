@@ -146,6 +146,7 @@ public final class Store: @unchecked Sendable {
         for (name, body) in [("seismo-wal-commit", commitLoop), ("seismo-seal", sealLoop)] as [(String, () -> Void)] {
             threadsDone.enter()
             let t = Thread { [threadsDone] in
+                nameCurrentThread(name)
                 body()
                 threadsDone.leave()
             }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SeismoModel
 
 /// Zero-fills the WAL file that comes next, on a thread of its own, before the log needs
 /// it.
@@ -50,6 +51,7 @@ final class WALSpare: @unchecked Sendable {
         if !running {
             running = true
             let thread = Thread { [self] in
+                nameCurrentThread("seismo-wal-spare")
                 fillLoop()
                 finished.signal()
             }

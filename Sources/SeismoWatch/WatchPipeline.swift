@@ -76,7 +76,10 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
 
     /// Starts the watch thread. Register as the store's observer before the store starts.
     public func start() {
-        let thread = Thread { [self] in run() }
+        let thread = Thread { [self] in
+            nameCurrentThread("seismo-watch")
+            run()
+        }
         thread.name = "seismo-watch"
         thread.start()
     }

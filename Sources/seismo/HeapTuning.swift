@@ -1,5 +1,6 @@
 import CSeismoMalloc
 import Foundation
+import SeismoModel
 
 /// glibc malloc settings and a trimmer that hand the server's freed heap memory back to
 /// the kernel.
@@ -58,6 +59,7 @@ enum HeapTuning {
     /// used again by requests and freed again: up to 6 MB at 100k series.
     static func startTrimmer() {
         let thread = Thread {
+            nameCurrentThread("seismo-heap-trim")
             var baseline = Int.max
             while true {
                 Thread.sleep(forTimeInterval: trimInterval)
