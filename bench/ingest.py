@@ -536,6 +536,13 @@ def paced_requests(port: int, bodies: list[bytes], rate: float) -> tuple[list[fl
 
 # ----------------------------------------------------------------------------- phases
 
+def fsync_count(srv):
+    """seismo's WAL fsyncs so far (None for the peers)."""
+    if not srv.name.startswith("seismo"):
+        return None
+    return counter(srv.metrics_url, "seismo_wal_fsync_duration_seconds_count")
+
+
 def phase_throughput(make, bodies_dir, manifest, args, label="throughput"):
     """Saturation with wrk, then a graceful stop and the data dir's size."""
     srv = make(label)
@@ -549,6 +556,7 @@ def phase_throughput(make, bodies_dir, manifest, args, label="throughput"):
         url = f"http://127.0.0.1:{srv.port}/api/v1/write"
         a0, c0 = srv.accepted(), cpu_seconds(srv.proc.pid)
         refused0 = refused_samples(srv)
+        fsyncs0 = fsync_count(srv)
         t_start = time.time()
         w, t_wrk_end, samples = run_wrk(url, bodies_dir, args.threads, args.duration, srv,
                                         a0 + manifest["samples"], manifest["rounds"], args.max_skew)
@@ -578,7 +586,10 @@ def phase_throughput(make, bodies_dir, manifest, args, label="throughput"):
              "detect_scored": (counter(srv.metrics_url, "seismo_detect_samples_total")
                                if srv.name == "seismo" else None),
              "detect_dropped": (counter(srv.metrics_url, "seismo_detect_samples_dropped_total")
-                                if srv.name == "seismo" else None)}
+                                if srv.name == "seismo" else None),
+             # seismo's WAL group commits over the phase: each costs the server CPU of its
+             # own (write, flush, wake-ups), so requests per fsync says how well they group
+             "fsyncs": (fsync_count(srv) - fsyncs0 if srv.name.startswith("seismo") else None)}
     finally:
         # The server's whole CPU time is known once it has been reaped: the children's
         # rusage grows by exactly its lifetime's CPU across this stop (wrk was reaped
@@ -852,6 +863,9 @@ def print_report(results, args, manifest, card_manifest):
     if s.get("detect_scored") is not None:
         print(f"seismo inline detection: {s['detect_scored']:.0f} samples scored, "
               f"{s['detect_dropped'] or 0:.0f} dropped because detection fell behind")
+    if s.get("fsyncs"):
+        print(f"seismo WAL group commits at saturation: {s['fsyncs']:.0f} fsyncs for "
+              f"{s['requests']} requests ({s['requests'] / s['fsyncs']:.1f} requests per fsync)")
     for p in peers:
         pairs = list(zip(results["seismo"].get("throughput_runs", []), results[p].get("throughput_runs", [])))
         for key, what in (("per_cpu_s", "samples per CPU-s"), ("per_cpu_s_with_stop", "same, incl. graceful stop")):

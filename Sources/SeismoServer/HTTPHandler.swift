@@ -15,6 +15,8 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var limit = 0
     /// Set when the request is refused before its body is read (too large).
     private var refusal: Response?
+    /// A remote write announced to the store at its head (`Router.announceWrite`).
+    private var announcement: AppendAnnouncement?
 
     init(router: Router) {
         self.router = router
@@ -30,17 +32,22 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             if let unauthorized = router.authorize(h) {
                 refusal = unauthorized
                 body = nil
+                withdrawAnnouncement()
             } else if let declared, declared > limit {
                 refusal = tooLarge(declared, limit)
                 body = nil
+                withdrawAnnouncement()
             } else {
                 body = context.channel.allocator.buffer(capacity: min(declared ?? 0, limit))
+                withdrawAnnouncement()
+                announcement = router.announceWrite(h)
             }
         case .body(var chunk):
             guard refusal == nil, body != nil else { return }
             if body!.readableBytes + chunk.readableBytes > limit {
                 refusal = tooLarge(body!.readableBytes + chunk.readableBytes, limit)
                 body = nil
+                withdrawAnnouncement()
                 return
             }
             body!.writeBuffer(&chunk)
@@ -49,6 +56,7 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.head = nil
             let keepAlive = head.isKeepAlive
             if var refusal {
+                withdrawAnnouncement()
                 // The rest of the body was drained; the connection stays usable.
                 refusal.close = !keepAlive
                 write(context: context, version: head.version, response: refusal, keepAlive: keepAlive)
@@ -57,7 +65,9 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let requestBody = body ?? context.channel.allocator.buffer(capacity: 0)
             body = nil
             let loop = context.eventLoop
-            router.handle(head: head, body: requestBody, eventLoop: loop) { [self] response in
+            let announced = announcement
+            announcement = nil
+            router.handle(head: head, body: requestBody, eventLoop: loop, announcement: announced) { [self] response in
                 if loop.inEventLoop {
                     write(context: context, version: head.version, response: response, keepAlive: keepAlive)
                 } else {
@@ -67,6 +77,21 @@ final class HTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
         }
+    }
+
+    /// A connection closed (or a body refused) between a write's head and its end.
+    private func withdrawAnnouncement() {
+        announcement?.withdraw()
+        announcement = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        withdrawAnnouncement()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        withdrawAnnouncement()
     }
 
     private func tooLarge(_ size: Int, _ limit: Int) -> Response {

@@ -62,7 +62,18 @@ final class Router: @unchecked Sendable {
 
     func beginStopping() { stopping.withLockedValue { $0 = true } }
 
-    func handle(head: HTTPRequestHead, body: ByteBuffer, eventLoop: any EventLoop, respond: @escaping (Response) -> Void) {
+    /// Announces a remote write to the store as soon as its head arrives, so a commit
+    /// falling due meanwhile waits for it (`AppendAnnouncement`); nil for anything else.
+    func announceWrite(_ head: HTTPRequestHead) -> AppendAnnouncement? {
+        guard head.method == .POST, path(of: head) == "/api/v1/write", !stopping.withLockedValue({ $0 }) else { return nil }
+        return write.announce()
+    }
+
+    /// `announcement`: from `announceWrite` for this request; any path that does not
+    /// reach the write endpoint withdraws it.
+    func handle(head: HTTPRequestHead, body: ByteBuffer, eventLoop: any EventLoop, announcement: AppendAnnouncement? = nil,
+                respond: @escaping (Response) -> Void) {
+        defer { announcement?.withdraw() }
         let path = path(of: head)
         let handler: String
         switch path {
@@ -100,7 +111,7 @@ final class Router: @unchecked Sendable {
         }
         switch (path, head.method) {
         case ("/api/v1/write", .POST):
-            write.handle(head: head, body: body, respond: finish)
+            write.handle(head: head, body: body, announcement: announcement, respond: finish)
         case ("/api/v1/write", _):  // POST is the case above
             finish(.methodNotAllowed("POST"))
         case ("/api/v1/read", let method) where method != .POST:

@@ -66,8 +66,20 @@ final class WriteEndpoint: @unchecked Sendable {
         return .v1
     }
 
-    func handle(head: HTTPRequestHead, body: ByteBuffer, respond: @escaping (Response) -> Void) {
+    /// Announces a write whose head just arrived (see `AppendAnnouncement`).
+    func announce() -> AppendAnnouncement {
+        AppendAnnouncement(store: store)
+    }
+
+    /// `announcement`: made when the request head arrived (nil: the request is announced
+    /// now, before its body is decoded).
+    func handle(head: HTTPRequestHead, body: ByteBuffer, announcement: AppendAnnouncement? = nil,
+                respond: @escaping (Response) -> Void) {
         let started = DispatchTimeNanos.now()
+        // A commit due while this body is decoded waits for its append (up to 2 ms), so
+        // requests in flight share fsyncs. Every return before the append withdraws it.
+        let announcement = announcement ?? announce()
+        defer { announcement.withdraw() }
         let encoding = head.headers.first(name: "content-encoding")?.trimmingSpaces.lowercased() ?? ""
         guard encoding == "snappy" else {
             respond(.text(.unsupportedMediaType, encoding.isEmpty
@@ -96,11 +108,6 @@ final class WriteEndpoint: @unchecked Sendable {
             state = ThreadState(limits: limits)
             threadState.currentValue = state
         }
-        // A commit due while this body is decoded waits for its append (up to 2 ms), so
-        // requests in flight share fsyncs (`Store.expectAppend`).
-        store.expectAppend()
-        var announced = true
-        defer { if announced { store.cancelExpectedAppend() } }
         state.batch.removeAll(keepingCapacity: true)
         do {
             try body.withUnsafeReadableBytes { raw in
@@ -156,7 +163,7 @@ final class WriteEndpoint: @unchecked Sendable {
         state.ids.removeAll(keepingCapacity: true)
         state.ids.append(contentsOf: repeatElement(BatchSeries.unresolved, count: batch.series.count))
         do {
-            announced = false  // handed to the append, which counts it off even when it throws
+            announcement.handOver()  // the append counts it off, even when it throws
             try state.ids.withUnsafeMutableBufferPointer { ids in
                 _ = try store.append(batch, nowMs: nowMs, resolvedIds: ids.baseAddress, announced: true, onDurable: onDurable)
             }

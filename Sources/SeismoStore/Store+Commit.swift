@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import SeismoModel
 
 extension Store {
@@ -16,7 +17,9 @@ extension Store {
             // Woken by every append that waits for its fsync; the timeout writes what
             // `appendWithoutWaiting` left when no such append follows.
             while pendingWAL.isEmpty && catalog.pending.isEmpty && !commitStopped {
+                commitLoopWaits = .forWork
                 _ = lock.wait(until: Date().addingTimeInterval(1))
+                commitLoopWaits = .running
             }
             if pendingWAL.isEmpty && catalog.pending.isEmpty && commitStopped {
                 lock.unlock()
@@ -86,6 +89,16 @@ extension Store {
         }
     }
 
+    /// What the commit loop waits for, so appends wake it only when they bring it.
+    enum CommitLoopWait {
+        /// Not waiting: writing, fsyncing or answering.
+        case running
+        /// For anything to commit.
+        case forWork
+        /// For the announced appends (`gatherExpectedAppends`).
+        case forAnnounced
+    }
+
     /// Longest a commit waits for announced appends (`expectAppend`).
     static let gatherSeconds = 0.002
 
@@ -98,27 +111,40 @@ extension Store {
     /// load: one connection, one request in flight) finds nothing announced and is not
     /// delayed at all.
     private func gatherExpectedAppends() {
-        guard expectedAppends > 0, !commitStopped else { return }
+        guard expectedAppends.load(ordering: .relaxed) > 0, !commitStopped else { return }
         let deadline = Date().addingTimeInterval(Self.gatherSeconds)
-        while expectedAppends > 0 && !commitStopped {
-            if !lock.wait(until: deadline) { return }
+        commitLoopWaits = .forAnnounced
+        defer { commitLoopWaits = .running }
+        while expectedAppends.load(ordering: .relaxed) > 0 && !commitStopped {
+            if !lock.wait(until: deadline) {
+                if expectedAppends.load(ordering: .relaxed) > 0 { metrics.walGatherTimeouts.increment() }
+                return
+            }
         }
+    }
+
+    /// Wakes a commit gathering announced appends once the last of them has come (called
+    /// with `lock` held, after counting one off).
+    func wakeGatheringCommit() {
+        if commitLoopWaits == .forAnnounced && expectedAppends.load(ordering: .relaxed) <= 0 { lock.signal() }
     }
 
     /// Announces an append about to come (a request being decoded): a commit due meanwhile
     /// waits for it (`gatherExpectedAppends`). Pass `announced: true` to that `append`, or
     /// call `cancelExpectedAppend` when there will be none.
+    ///
+    /// Lock-free: a commit that misses an announcement made at the same instant only
+    /// goes without waiting for it, as if the request had come a moment later.
     public func expectAppend() {
-        lock.lock()
-        expectedAppends += 1
-        lock.unlock()
+        expectedAppends.add(1, ordering: .relaxed)
     }
 
     /// Withdraws an `expectAppend` (the request was refused before reaching the store).
+    /// Signals under `lock`, so a commit waiting for the count to drop cannot miss it.
     public func cancelExpectedAppend() {
         lock.lock()
-        expectedAppends -= 1
-        lock.signal()
+        expectedAppends.subtract(1, ordering: .relaxed)
+        wakeGatheringCommit()
         lock.unlock()
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import Logging
 import SeismoModel
 
@@ -41,8 +42,14 @@ public final class Store: @unchecked Sendable {
     /// Last sequence number the commit thread finished, successfully or not.
     var processedSeq: UInt64 = 0
     var waiters: [(seq: UInt64, done: (Result<Void, StoreError>) -> Void)] = []
-    /// Requests announced by `expectAppend` that have not appended yet (under `lock`).
-    var expectedAppends = 0
+    /// Requests announced by `expectAppend` that have not appended yet. Atomic, so an
+    /// announcement (one per request, on the event loop) does not take `lock`; only the
+    /// commit loop waits on it, under `lock`, and whoever counts one off signals it there.
+    let expectedAppends = Atomic<Int>(0)
+    /// What the commit loop is waiting for (under `lock`): appends signal it only when
+    /// that is what they bring, not on every append (each futile wake-up is a context
+    /// switch of the commit thread).
+    var commitLoopWaits = CommitLoopWait.running
     var closing = false
     var commitStopped = false
     /// Segments detached from the head whose seal failed; retried by the seal loop.
@@ -195,7 +202,7 @@ public final class Store: @unchecked Sendable {
         var result = AppendResult(stored: 0, rejections: batch.rejections, collisions: 0)
         let maxFutureMs = nowMs &+ config.maxFutureMilliseconds
         lock.lock()
-        if announced { expectedAppends -= 1 }
+        if announced { expectedAppends.subtract(1, ordering: .relaxed) }
         if closing {
             lock.unlock()
             throw StoreError.closed
@@ -304,10 +311,9 @@ public final class Store: @unchecked Sendable {
             pendingSeq += 1
             let final = result
             waiters.append((pendingSeq, { onDurable($0.map { final }) }))
-            lock.signal()
-        } else if announced {
-            lock.signal()  // the commit loop may be waiting for this append (`expectAppend`)
+            if commitLoopWaits == .forWork { lock.signal() }
         }
+        if announced { wakeGatheringCommit() }
         let created = catalog.seriesCount - seriesBefore
         lock.unlock()
 

@@ -12,6 +12,9 @@ struct StoreMetrics {
     let walBytes = Counter(label: "seismo_wal_bytes_written_total")
     let walCommits = Counter(label: "seismo_wal_commits_total")
     let walFailures = Counter(label: "seismo_wal_failures_total")
+    /// Commits that waited the full `Store.gatherSeconds` for announced requests: a
+    /// slow sender mid-body, or an announcement never settled.
+    let walGatherTimeouts = Counter(label: "seismo_wal_commit_gather_timeouts_total")
     let walFsync = Timer(label: "seismo_wal_fsync_duration_seconds", preferredDisplayUnit: .seconds)
     let walFilesDeleted = Counter(label: "seismo_wal_files_deleted_total")
     let replayedSamples = Counter(label: "seismo_wal_replayed_samples_total")

@@ -54,7 +54,7 @@ import Testing
         }
         #expect(merged)
         store.lock.lock()
-        #expect(store.expectedAppends == 0)
+        #expect(store.expectedAppends.load(ordering: .relaxed) == 0)
         store.lock.unlock()
     }
 
@@ -76,7 +76,7 @@ import Testing
         try store.append(batch("after", second: 1_799_999_001), nowMs: 1_800_000_000_000) { _ in second.signal() }
         #expect(second.wait(timeout: .now() + 5) == .success)
         store.lock.lock()
-        #expect(store.expectedAppends == 0)
+        #expect(store.expectedAppends.load(ordering: .relaxed) == 0)
         store.lock.unlock()
     }
 }
