@@ -236,7 +236,7 @@ public final class Store: @unchecked Sendable {
         wal.append(contentsOf: repeatElement(0, count: batch.sampleCount * WALSamples.DeltaWriter.maxBytes))
         var walWriter = WALSamples.DeltaWriter()
         var entriesEnd = entriesStart
-        var maxSecond = Int64.min
+        var maxStoredMs = Int64.min
         let head = self.head
         let catalog = self.catalog
         let maxSeries = config.maxSeries
@@ -290,8 +290,7 @@ public final class Store: @unchecked Sendable {
                                 if head.put(series: sid, timestampMs: ts, valueBits: values[i]) { result.collisions += 1 }
                                 entriesEnd += walWriter.write(id: sid, timestampMs: ts, valueBits: values[i], at: walBase + entriesEnd)
                                 result.stored += 1
-                                let second = floorDiv(ts, 1000)
-                                if second > maxSecond { maxSecond = second }
+                                if ts > maxStoredMs { maxStoredMs = ts }
                             }
                         }
                     }
@@ -301,7 +300,7 @@ public final class Store: @unchecked Sendable {
         wal.removeSubrange(entriesEnd...)
         if result.stored > 0 {
             RecordLog.finish(&wal, recordStart: recordStart)
-            pendingMaxSecond = max(pendingMaxSecond, maxSecond)
+            pendingMaxSecond = max(pendingMaxSecond, floorDiv(maxStoredMs, 1000))  // one division per request, not per sample
         } else {
             wal.removeSubrange(walMark...)
         }
