@@ -55,6 +55,9 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var scoreBatch = WriteBatch()
     private var lastDueCheck = Date.distantPast
     private var watchedCount = 0
+    /// Set by a reload: the evaluator keeps the alert states of rules whose name is
+    /// unchanged, so groups created afterwards may have one (see `WatchGroup.mayHoldAlert`).
+    private var alertStatesMayExist = false
 
     // Shared with readers of `alerts()`.
     private let evaluatorLock = NSLock()
@@ -195,6 +198,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         watchedCount = 0
         groups.removeAll()
         groupIndex.removeAll()
+        alertStatesMayExist = true
         evaluatorLock.lock()
         evaluator.replaceRules(set)
         currentRules = set
@@ -291,7 +295,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g = existing
             } else {
                 g = groups.count
-                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore))
+                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore,
+                                         threshold: rule.threshold, mayHoldAlert: alertStatesMayExist))
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }
@@ -334,6 +339,9 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             scoreBatch.timestamps.append(g.second * 1000)
             scoreBatch.valueBits.append(g.score.bitPattern)
         }
+        // The evaluator's own test: a non-finite score counts as 0.
+        if !g.mayHoldAlert && (g.score.isFinite ? g.score : 0) < g.threshold { return }
+        g.mayHoldAlert = true
         let top = g.topLabels(store)
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,

@@ -92,6 +92,30 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(scores[0].timestampsMs.count, 30, "one score per scored second after warm-up")
     }
 
+    /// A firing alert kept across a reload (same rule name) must still resolve: the
+    /// pipeline skips the evaluator for groups that never reached the threshold, and a
+    /// group created after a reload may belong to an alert the evaluator kept.
+    func testAnAlertKeptAcrossAReloadResolvesOnQuietData() throws {
+        let rules = RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
+            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])])
+        try start(rules)
+        for s in 0..<70 {
+            let wiggle = Double(s % 3) * 1000
+            let a = s < 60 ? 100e6 + wiggle : 100e6 + Double(s - 59) * 20e6
+            try write(Self.t0 + Int64(s), [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        XCTAssertEqual(pipeline.alerts().map(\.state), [.firing])
+        try pipeline.reload(rules)
+        // The detectors restart cold: a warm-up, then quiet scores that resolve the alert.
+        for s in 70..<140 {
+            try write(Self.t0 + Int64(s), [(memory("a"), 300e6 + Double(s % 3) * 1000), (memory("b"), 100e6)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "\(pipeline.alerts())")
+    }
+
     /// Two rules on the same series (an adaptive one among them) keep their watches in
     /// a watch list instead of inline: both rules are scored, and the baseline rule
     /// alerts exactly as it does alone.
