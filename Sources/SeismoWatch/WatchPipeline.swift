@@ -220,34 +220,38 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         var lists: [[WatchedSeries.Watch]] = []
         swap(&lists, &watchLists)
         let parameters = rules.parameters
-        batch.forEach { id, timestampMs, bits in
-            let index = Int(id)
-            if index >= table.count {
-                table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
-            }
-            if !table[index].isClassified { table[index] = classify(id, groups: &groupTable, lists: &lists) }
-            guard table[index].isWatched else { return }
-            let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
-            // Detectors need time order; a late or repeated second is left to the store.
-            guard second > table[index].lastSecond else { return }
-            table[index].lastSecond = second
-            let value = Double(bitPattern: bits)
-            guard bits != staleMarkerBits, value.isFinite else { return }
-            scored += 1
-            let group = table[index].group
-            if group >= 0 {
-                if let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
-                    record(s, into: &groupTable[Int(group)], member: Int(table[index].index), second: second,
-                           series: id, value: value)
+        batch.withCursor { cursor in
+            // Samples of classified series are scored through unsafe buffers of the two
+            // tables, so an update costs no uniqueness check or bounds check of them. A
+            // series seen for the first time leaves that loop: classifying it may grow
+            // both tables, which must not happen while their buffers are borrowed.
+            while true {
+                var unclassified: (id: UInt32, timestampMs: Int64, valueBits: UInt64)?
+                table.withUnsafeMutableBufferPointer { t in
+                    groupTable.withUnsafeMutableBufferPointer { g in
+                        while let s = cursor.next() {
+                            let index = Int(s.id)
+                            guard index < t.count, t[index].isClassified else {
+                                unclassified = s
+                                return
+                            }
+                            scored &+= scoreSample(s.id, s.timestampMs, s.valueBits, of: &t[index], groups: g,
+                                                   lists: &lists, parameters: parameters)
+                        }
+                    }
                 }
-                return
-            }
-            let list = Int(table[index].index)
-            for w in lists[list].indices {
-                guard let s = lists[list][w].detector.update(second: second, value: value, parameters: parameters)
-                else { continue }
-                record(s, into: &groupTable[Int(lists[list][w].group)], member: Int(lists[list][w].member),
-                       second: second, series: id, value: value)
+                guard let s = unclassified else { break }
+                let index = Int(s.id)
+                if index >= table.count {
+                    table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
+                }
+                table[index] = classify(s.id, groups: &groupTable, lists: &lists)
+                table.withUnsafeMutableBufferPointer { t in
+                    groupTable.withUnsafeMutableBufferPointer { g in
+                        scored &+= scoreSample(s.id, s.timestampMs, s.valueBits, of: &t[index], groups: g,
+                                               lists: &lists, parameters: parameters)
+                    }
+                }
             }
         }
         swap(&table, &series)
@@ -259,6 +263,36 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         let elapsed = DispatchTime.now().uptimeNanoseconds - started
         metrics.batchDuration.recordNanoseconds(Int64(elapsed))
         if scored > 0 { metrics.nanosPerSample.record(Double(elapsed) / Double(scored)) }
+    }
+
+    /// Scores one sample of a classified series; returns 1 if it was scored, else 0.
+    @inline(__always)
+    private func scoreSample(_ id: UInt32, _ timestampMs: Int64, _ bits: UInt64, of entry: inout WatchedSeries,
+                             groups groupTable: UnsafeMutableBufferPointer<WatchGroup>,
+                             lists: inout [[WatchedSeries.Watch]], parameters: PackedParameters) -> Int {
+        guard entry.isWatched else { return 0 }
+        let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
+        // Detectors need time order; a late or repeated second is left to the store.
+        guard second > entry.lastSecond else { return 0 }
+        entry.lastSecond = second
+        let value = Double(bitPattern: bits)
+        guard bits != staleMarkerBits, value.isFinite else { return 0 }
+        let group = entry.group
+        if group >= 0 {
+            if let s = entry.inline.update(second: second, value: value, parameters: parameters) {
+                record(s, into: &groupTable[Int(group)], member: Int(entry.index), second: second,
+                       series: id, value: value)
+            }
+            return 1
+        }
+        let list = Int(entry.index)
+        for w in lists[list].indices {
+            guard let s = lists[list][w].detector.update(second: second, value: value, parameters: parameters)
+            else { continue }
+            record(s, into: &groupTable[Int(lists[list][w].group)], member: Int(lists[list][w].member),
+                   second: second, series: id, value: value)
+        }
+        return 1
     }
 
     /// Files one detector score into its group.
