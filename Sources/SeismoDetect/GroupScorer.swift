@@ -100,6 +100,19 @@ public struct GroupScorer: Sendable {
     /// Records `score` for `member` at `second` and returns the group score now.
     /// Out-of-range scores are clamped to [0, 1]; NaN counts as 0.
     public mutating func update(member: Int, second: Int64, score: Double) -> Double {
+        record(member: member, second: second, score: score)
+        return groupScore()
+    }
+
+    /// The group score now: what the last `update` returned. For callers that record
+    /// many member scores per group score they read (the watch pipeline reads one per
+    /// group per second), so the combination is not evaluated per member score.
+    public mutating func groupScore() -> Double {
+        combination == .count ? cachedCountScore() : current()
+    }
+
+    /// `update` without computing the group score.
+    public mutating func record(member: Int, second: Int64, score: Double) {
         precondition(member >= 0 && member < members.count, "member index out of range")
         if second > newest { advance(to: second) }
         // Take the member's previous score out, unless it has expired already (its
@@ -134,7 +147,6 @@ public struct GroupScorer: Sendable {
                 }
             }
         }
-        return combination == .count ? cachedCountScore() : current()
     }
 
     /// The group score at the newest second seen, without recording anything.

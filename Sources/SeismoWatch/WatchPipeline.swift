@@ -333,7 +333,9 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             g.second = second
             g.topScore = -1
         }
-        g.score = g.scorer.update(member: member, second: second, score: s)
+        // The group score is read once, at the flush: computing it per member score
+        // cost a call (an exp() for noisy-OR) per sample.
+        g.scorer.record(member: member, second: second, score: s)
         if s > g.topScore {
             g.topScore = s
             g.topSeries = id
@@ -394,6 +396,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
 
     private func flush(_ g: inout WatchGroup) {
         g.dirty = false
+        g.score = g.scorer.groupScore()
         if options.storeScores {
             scoreBatch.series.append(BatchSeries(
                 keyOffset: Int32(scoreBatch.labelBytes.count), keyLength: Int32(g.scoreKey.count),
