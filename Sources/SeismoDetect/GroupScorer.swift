@@ -124,6 +124,10 @@ public struct GroupScorer: Sendable {
         let c = s >= contributionFloor ? DetectMath.log(1 - min(s, 1 - 1e-12)) : 0
         members[member] = Member(contribution: c, second: second)
         let oldInWindow = inWindow(previous), newInWindow = inWindow(second)
+        // The common case, a quiet member staying quiet, changes no bucket: it would
+        // subtract and add +0.0, which leaves every sum as it is (no sum is ever -0.0:
+        // they start at +0.0 and only take negative contributions, and x - x is +0.0).
+        if c == 0 && (old == 0 || !oldInWindow) { return }
         if oldInWindow || newInWindow {
             // The same additions in the same order as before the buckets were merged.
             let oldBucket = oldInWindow ? windowBucket(previous) : 0
