@@ -67,6 +67,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var groups: [WatchGroup] = []
     private var groupIndex: [[UInt8]: Int] = [:]
     private var scoreBatch = WriteBatch()
+    private var topLabels = SeriesLabelCache()
     private var lastDueCheck = Date.distantPast
     private var watchedCount = 0
     /// Set by a reload: the evaluator keeps the alert states of rules whose name is
@@ -408,7 +409,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         // The evaluator's own test: a non-finite score counts as 0.
         if !g.mayHoldAlert && (g.score.isFinite ? g.score : 0) < g.threshold { return }
         g.mayHoldAlert = true
-        let top = g.topLabels(store)
+        let top = topLabels.labels(of: g.topSeries, in: store)
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
                                         topSeries: top, value: g.topValue, now: Date())

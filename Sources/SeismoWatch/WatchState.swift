@@ -67,9 +67,6 @@ struct WatchGroup {
     /// the call, and with it the top series' label lookup, the evaluator's lock and
     /// its key string, which together cost more than scoring the group's samples.
     var mayHoldAlert: Bool
-    /// Labels of the last top series looked up: the top series rarely changes from one
-    /// second to the next, and each lookup takes the store's lock.
-    private var cachedTop: (id: UInt32, labels: [(name: String, value: String)])?
     /// Stored score series for this group (`seismo:score{rule=…, <group_by labels>}`).
     let scoreKey: [UInt8]
 
@@ -81,13 +78,6 @@ struct WatchGroup {
         scorer = GroupScorer(combination: combination)
         self.labels = labels
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
-    }
-
-    mutating func topLabels(_ store: Store) -> [(name: String, value: String)] {
-        if let cachedTop, cachedTop.id == topSeries { return cachedTop.labels }
-        let labels = store.labels(ofSeries: topSeries)
-        cachedTop = (topSeries, labels)
-        return labels
     }
 
     static func scoreLabels(ruleName: String, group: [(name: String, value: String)]) -> [(name: String, value: String)] {
