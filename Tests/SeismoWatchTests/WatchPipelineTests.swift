@@ -116,6 +116,23 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "\(pipeline.alerts())")
     }
 
+    /// The commit thread wakes an idle watch thread at the first batch, and a busy one
+    /// pauses only briefly between drains: a batch is scored within milliseconds, not
+    /// at the watch thread's one-second idle timeout.
+    func testABatchIsScoredPromptlyWhetherTheWatchThreadIsIdleOrBusy() throws {
+        try start(RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9, groupBy: ["instance"])]))
+        var slowest = 0.0
+        for s in 0..<20 {
+            if s % 4 == 0 { Thread.sleep(forTimeInterval: 0.05) }  // let it go idle now and then
+            try write(Self.t0 + Int64(s), [(memory("a"), 100e6 + Double(s)), (memory("b"), 100e6)])
+            let started = Date()
+            XCTAssertTrue(pipeline.waitIdle())
+            slowest = max(slowest, Date().timeIntervalSince(started))
+        }
+        XCTAssertLessThan(slowest, 0.5, "a batch waited for the idle timeout")
+    }
+
     /// Two rules on the same series (an adaptive one among them) keep their watches in
     /// a watch list instead of inline: both rules are scored, and the baseline rule
     /// alerts exactly as it does alone.
