@@ -32,7 +32,7 @@ public struct BaselineState: Sendable {
     /// Feeds the value of `second` (strictly increasing; gaps are missing seconds).
     /// Returns a score in [0, 1], or nil while warming up, for NaN/infinite
     /// values and for stale (not newer than the last accepted) seconds.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func update(second: Int64, value: Double, parameters: PackedParameters) -> Double? {
         guard let x = accept(second: second, value: value) else { return nil }
         return score(x.value, parameters)
