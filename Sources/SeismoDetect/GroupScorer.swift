@@ -122,12 +122,16 @@ public struct GroupScorer: Sendable {
         let s = score.isNaN ? 0 : min(max(score, 0), 1)
         // Clamping keeps a score of exactly 1 from producing log(0) = -infinity.
         let c = s >= contributionFloor ? DetectMath.log(1 - min(s, 1 - 1e-12)) : 0
-        members[member] = Member(contribution: c, second: second)
-        let oldInWindow = inWindow(previous), newInWindow = inWindow(second)
-        // The common case, a quiet member staying quiet, changes no bucket: it would
+        let oldInWindow = inWindow(previous)
+        // The common case, a quiet member staying quiet, changes nothing: it would
         // subtract and add +0.0, which leaves every sum as it is (no sum is ever -0.0:
-        // they start at +0.0 and only take negative contributions, and x - x is +0.0).
+        // they start at +0.0 and only take negative contributions, and x - x is +0.0),
+        // and a member without a live contribution is never subtracted, whatever its
+        // second (newest only grows, so an expired second stays expired). Not writing
+        // the member also saves the array's uniqueness check.
         if c == 0 && (old == 0 || !oldInWindow) { return }
+        members[member] = Member(contribution: c, second: second)
+        let newInWindow = inWindow(second)
         if oldInWindow || newInWindow {
             // The same additions in the same order as before the buckets were merged.
             let oldBucket = oldInWindow ? windowBucket(previous) : 0
