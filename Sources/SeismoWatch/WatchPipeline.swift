@@ -410,11 +410,16 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         if !g.mayHoldAlert && (g.score.isFinite ? g.score : 0) < g.threshold { return }
         g.mayHoldAlert = true
         let top = topLabels.labels(of: g.topSeries, in: store)
+        let now = Date()
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
-                                        topSeries: top, value: g.topValue, now: Date())
+                                        topSeries: top, value: g.topValue, now: now)
         let events = changed.isEmpty ? [] : evaluator.takeEvents()
         evaluatorLock.unlock()
+        // A resolved alert leaves the group's state resolved, which the evaluator treats
+        // like no state: quiet scores can be skipped again. (Should the wall clock have
+        // stepped back, the resolve time lies ahead and the group is simply kept.)
+        if changed.count == 1 && changed[0].isResolved(at: now) { g.mayHoldAlert = false }
         if !changed.isEmpty {
             metrics.alertTransitions.increment(by: changed.count)
             notifier?.submit(changed)

@@ -133,6 +133,35 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertLessThan(slowest, 0.5, "a batch waited for the idle timeout")
     }
 
+    /// A group whose alert resolved goes back to being skipped while quiet (the
+    /// evaluator ignores quiet scores of a resolved group), a firing one is not, and a
+    /// second incident still fires and resolves.
+    func testAGroupFiresAndResolvesTwice() throws {
+        try start(RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
+            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])]))
+        var s: Int64 = 0
+        func run(_ seconds: Int64, spike: Bool) throws {
+            for _ in 0..<seconds {
+                let wiggle = Double(s % 3) * 1000
+                let a = spike ? 300e6 : 100e6 + wiggle
+                try write(Self.t0 + s, [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
+                s += 1
+            }
+            XCTAssertTrue(pipeline.waitIdle())
+        }
+        try run(60, spike: false)
+        XCTAssertTrue(pipeline.alerts().isEmpty)
+        for incident in 1...2 {
+            // Two seconds at the threshold fire it (for: 1 s); the very next score is
+            // quiet, and must still reach the evaluator for the alert to resolve.
+            try run(2, spike: true)
+            XCTAssertEqual(pipeline.alerts().map(\.state), [.firing], "incident \(incident)")
+            try run(60, spike: false)
+            XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "incident \(incident)")
+        }
+    }
+
     /// Two rules on the same series (an adaptive one among them) keep their watches in
     /// a watch list instead of inline: both rules are scored, and the baseline rule
     /// alerts exactly as it does alone.
