@@ -17,7 +17,9 @@ extension BaselineState {
     /// Beyond this z a sample also learns at a quarter of the rate.
     @usableFromInline static let baselineSlowZ = 10.0
 
-    @inlinable
+    // Always inlined into `update`: as a call it spilled and reloaded the caller's
+    // registers around it once per sample.
+    @inlinable @inline(__always)
     mutating func score(_ x: Double, _ p: PackedParameters) -> Double? {
         count &+= 1
         if count == 1 {

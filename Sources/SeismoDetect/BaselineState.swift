@@ -32,7 +32,7 @@ public struct BaselineState: Sendable {
     /// Feeds the value of `second` (strictly increasing; gaps are missing seconds).
     /// Returns a score in [0, 1], or nil while warming up, for NaN/infinite
     /// values and for stale (not newer than the last accepted) seconds.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func update(second: Int64, value: Double, parameters: PackedParameters) -> Double? {
         guard let x = accept(second: second, value: value) else { return nil }
         return score(x.value, parameters)
@@ -54,7 +54,9 @@ public struct BaselineState: Sendable {
             // A drop is a reset: the counter restarted from 0 somewhere in the
             // gap, so the increase since then is the new value itself.
             let increase = value >= before ? value - before : value
-            x = increase / Double(gap)
+            // At one sample a second the gap is 1, and x / 1 is x exactly: skipping the
+            // division takes its latency off every counter update's dependency chain.
+            x = gap == 1 ? increase : increase / Double(gap)
         }
         return (x, previousSecond)
     }

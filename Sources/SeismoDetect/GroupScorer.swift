@@ -17,7 +17,7 @@
 /// (O(window) once per new second, not per update). The built-in rule groups
 /// every series of an instance, which is thousands of members; a scan per
 /// update would cost more than the detectors themselves.
-/// Memory: 16 bytes per member plus 12 bytes per second of the window.
+/// Memory: 16 bytes per member plus 16 bytes per second of the window.
 ///
 /// That is the `.noisyOr` combination; `.count` (see `Combination`) scores how
 /// unusual the number of members at or above the floor is, for large groups.
@@ -44,12 +44,17 @@ public struct GroupScorer: Sendable {
         var second = Int64.min
     }
     private var members: [Member] = []
-    /// `buckets[t mod window]` sums the contributions set at second `t`, for the
-    /// seconds in [newest - maxAgeSeconds, newest]; `total` is their sum.
-    private var buckets: [Double]
+    /// One second of the window: the sum of the contributions set in it, and how many
+    /// of them are at or above the floor. Side by side in one array, so an update
+    /// mutates one array of buckets (one uniqueness check) instead of two.
+    private struct Bucket {
+        var sum = 0.0
+        var count: Int32 = 0
+    }
+    /// `buckets[t mod window]` covers second `t`, for the seconds in
+    /// [newest - maxAgeSeconds, newest]; `total` and `count` are their sums.
+    private var buckets: [Bucket]
     private var total = 0.0
-    /// The same bookkeeping for the number of members at or above the floor.
-    private var countBuckets: [Int32]
     private var count = 0
     private var newest: Int64 = .min
     /// `bucket(newest)`, so buckets of seconds in the window need no division.
@@ -81,8 +86,7 @@ public struct GroupScorer: Sendable {
         self.contributionFloor = contributionFloor
         self.maxAgeSeconds = maxAgeSeconds
         members = Array(repeating: Member(), count: memberCount)
-        buckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
-        countBuckets = Array(repeating: 0, count: Int(maxAgeSeconds) + 1)
+        buckets = Array(repeating: Bucket(), count: Int(maxAgeSeconds) + 1)
     }
 
     public var memberCount: Int { members.count }
@@ -96,35 +100,61 @@ public struct GroupScorer: Sendable {
     /// Records `score` for `member` at `second` and returns the group score now.
     /// Out-of-range scores are clamped to [0, 1]; NaN counts as 0.
     public mutating func update(member: Int, second: Int64, score: Double) -> Double {
+        record(member: member, second: second, score: score)
+        return groupScore()
+    }
+
+    /// The group score now: what the last `update` returned. For callers that record
+    /// many member scores per group score they read (the watch pipeline reads one per
+    /// group per second), so the combination is not evaluated per member score.
+    public mutating func groupScore() -> Double {
+        combination == .count ? cachedCountScore() : current()
+    }
+
+    /// `update` without computing the group score.
+    public mutating func record(member: Int, second: Int64, score: Double) {
         precondition(member >= 0 && member < members.count, "member index out of range")
         if second > newest { advance(to: second) }
         // Take the member's previous score out, unless it has expired already (its
         // bucket may since have been cleared and reused).
         let previous = members[member].second
-        if inWindow(previous) {
-            let old = members[member].contribution
-            let b = windowBucket(previous)
-            buckets[b] -= old
-            total -= old
-            if old < 0 {
-                countBuckets[b] -= 1
-                count -= 1
-            }
-        }
+        let old = members[member].contribution
         let s = score.isNaN ? 0 : min(max(score, 0), 1)
         // Clamping keeps a score of exactly 1 from producing log(0) = -infinity.
         let c = s >= contributionFloor ? DetectMath.log(1 - min(s, 1 - 1e-12)) : 0
+        let oldInWindow = inWindow(previous)
+        // The common case, a quiet member staying quiet, changes nothing: it would
+        // subtract and add +0.0, which leaves every sum as it is (no sum is ever -0.0:
+        // they start at +0.0 and only take negative contributions, and x - x is +0.0),
+        // and a member without a live contribution is never subtracted, whatever its
+        // second (newest only grows, so an expired second stays expired). Not writing
+        // the member also saves the array's uniqueness check.
+        if c == 0 && (old == 0 || !oldInWindow) { return }
         members[member] = Member(contribution: c, second: second)
-        if inWindow(second) {
-            let b = windowBucket(second)
-            buckets[b] += c
-            total += c
-            if c < 0 {
-                countBuckets[b] += 1
-                count += 1
+        let newInWindow = inWindow(second)
+        if oldInWindow || newInWindow {
+            // The same additions in the same order as before the buckets were merged.
+            let oldBucket = oldInWindow ? windowBucket(previous) : 0
+            let newBucket = newInWindow ? windowBucket(second) : 0
+            buckets.withUnsafeMutableBufferPointer { b in
+                if oldInWindow {
+                    b[oldBucket].sum -= old
+                    total -= old
+                    if old < 0 {
+                        b[oldBucket].count -= 1
+                        count -= 1
+                    }
+                }
+                if newInWindow {
+                    b[newBucket].sum += c
+                    total += c
+                    if c < 0 {
+                        b[newBucket].count += 1
+                        count += 1
+                    }
+                }
             }
         }
-        return combination == .count ? cachedCountScore() : current()
     }
 
     /// The group score at the newest second seen, without recording anything.
@@ -203,15 +233,11 @@ public struct GroupScorer: Sendable {
     private mutating func advance(to second: Int64) {
         if combination == .count && newest != .min { learnCount(count) }
         if newest == .min || second &- newest >= Int64(buckets.count) {
-            for i in buckets.indices {
-                buckets[i] = 0
-                countBuckets[i] = 0
-            }
+            for i in buckets.indices { buckets[i] = Bucket() }
         } else {
             var t = newest + 1
             while t <= second {
-                buckets[bucket(t)] = 0
-                countBuckets[bucket(t)] = 0
+                buckets[bucket(t)] = Bucket()
                 t += 1
             }
         }
@@ -219,7 +245,7 @@ public struct GroupScorer: Sendable {
         newestBucket = bucket(second)
         scoredCount = -1  // learnCount may have moved the usual count or its spread
         // Re-summing once per new second keeps rounding drift from accumulating.
-        total = buckets.reduce(0, +)
-        count = countBuckets.reduce(0) { $0 + Int($1) }
+        total = buckets.reduce(0) { $0 + $1.sum }
+        count = buckets.reduce(0) { $0 + Int($1.count) }
     }
 }

@@ -43,6 +43,20 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var pendingRules: RuleSet?
     private var stopping = false
     private var idle = true
+    /// How the watch thread sleeps, if it does (guarded by `queueLock`): the commit
+    /// thread wakes an idle one at the first batch, a busy one only once a backlog of
+    /// `wakeSamples` has queued up (see `run`).
+    private var sleeping = Sleep.no
+    private enum Sleep { case no, idle, busy }
+    /// Queued samples at which a busy watch thread is woken before its pause ends.
+    static let wakeSamples = 16_384
+    /// The pause of a busy watch thread between drains. While ingest is busy the thread
+    /// was woken for every group commit (hundreds per second), each wake-up a futex
+    /// wake on the commit thread and a context switch here, and it scored one batch per
+    /// wake-up; pausing lets a few commits queue up so one wake-up scores them all.
+    /// Batches (and so the group scores stored per batch) are unchanged; detection
+    /// only lags ingest by up to this much more.
+    static let busyPauseSeconds = 0.004
     private let done = DispatchSemaphore(value: 0)
 
     // Owned by the watch thread.
@@ -53,8 +67,12 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var groups: [WatchGroup] = []
     private var groupIndex: [[UInt8]: Int] = [:]
     private var scoreBatch = WriteBatch()
+    private var topLabels = SeriesLabelCache()
     private var lastDueCheck = Date.distantPast
     private var watchedCount = 0
+    /// Set by a reload: the evaluator keeps the alert states of rules whose name is
+    /// unchanged, so groups created afterwards may have one (see `WatchGroup.mayHoldAlert`).
+    private var alertStatesMayExist = false
 
     // Shared with readers of `alerts()`.
     private let evaluatorLock = NSLock()
@@ -88,7 +106,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     public func stop() {
         queueLock.lock()
         stopping = true
-        queueLock.signal()
+        queueLock.broadcast()  // a waitIdle caller may be waiting on the same condition
         queueLock.unlock()
         done.wait()
     }
@@ -99,7 +117,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         _ = try CompiledRules(rules)  // fail here, on the caller's thread, if it cannot compile
         queueLock.lock()
         pendingRules = rules
-        queueLock.signal()
+        queueLock.broadcast()
         queueLock.unlock()
     }
 
@@ -142,19 +160,33 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         queue.append(samples)
         queuedSamples += n
         metrics.queueLength.record(queue.count)
-        queueLock.signal()
+        if sleeping == .idle || (sleeping == .busy && queuedSamples >= Self.wakeSamples) {
+            sleeping = .no  // one wake-up is enough; later commits find it awake
+            queueLock.broadcast()
+        }
         queueLock.unlock()
     }
 
     // MARK: Watch thread
 
     private func run() {
+        var busy = false
         while true {
             queueLock.lock()
+            if busy && queuedSamples < Self.wakeSamples && pendingRules == nil && !stopping {
+                // The last drain had work: more is probably on its way. One pause, not a
+                // loop: a spurious or early wake-up just drains sooner.
+                sleeping = .busy
+                _ = queueLock.wait(until: Date().addingTimeInterval(Self.busyPauseSeconds))
+                sleeping = .no
+            }
             while queue.isEmpty && pendingRules == nil && !stopping {
                 idle = true
                 queueLock.broadcast()
-                if !queueLock.wait(until: Date().addingTimeInterval(1)) { break }
+                sleeping = .idle
+                let woken = queueLock.wait(until: Date().addingTimeInterval(1))
+                sleeping = .no
+                if !woken { break }
             }
             // Newest first, so that popping scores them oldest first and releases each
             // batch's WAL bytes as soon as it is scored: a backlog frees memory as it
@@ -167,6 +199,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             let stop = stopping
             let drained = batches.isEmpty
             idle = drained
+            busy = !drained
             metrics.queueLength.record(0)
             queueLock.unlock()
 
@@ -195,6 +228,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         watchedCount = 0
         groups.removeAll()
         groupIndex.removeAll()
+        alertStatesMayExist = true
         evaluatorLock.lock()
         evaluator.replaceRules(set)
         currentRules = set
@@ -216,34 +250,38 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         var lists: [[WatchedSeries.Watch]] = []
         swap(&lists, &watchLists)
         let parameters = rules.parameters
-        batch.forEach { id, timestampMs, bits in
-            let index = Int(id)
-            if index >= table.count {
-                table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
-            }
-            if !table[index].isClassified { table[index] = classify(id, groups: &groupTable, lists: &lists) }
-            guard table[index].isWatched else { return }
-            let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
-            // Detectors need time order; a late or repeated second is left to the store.
-            guard second > table[index].lastSecond else { return }
-            table[index].lastSecond = second
-            let value = Double(bitPattern: bits)
-            guard bits != staleMarkerBits, value.isFinite else { return }
-            scored += 1
-            let group = table[index].group
-            if group >= 0 {
-                if let s = table[index].inline.update(second: second, value: value, parameters: parameters) {
-                    record(s, into: &groupTable[Int(group)], member: Int(table[index].index), second: second,
-                           series: id, value: value)
+        batch.withCursor { cursor in
+            // Samples of classified series are scored through unsafe buffers of the two
+            // tables, so an update costs no uniqueness check or bounds check of them. A
+            // series seen for the first time leaves that loop: classifying it may grow
+            // both tables, which must not happen while their buffers are borrowed.
+            while true {
+                var unclassified: (id: UInt32, timestampMs: Int64, valueBits: UInt64)?
+                table.withUnsafeMutableBufferPointer { t in
+                    groupTable.withUnsafeMutableBufferPointer { g in
+                        while let s = cursor.next() {
+                            let index = Int(s.id)
+                            guard index < t.count, t[index].isClassified else {
+                                unclassified = s
+                                return
+                            }
+                            scored &+= scoreSample(s.id, s.timestampMs, s.valueBits, of: &t[index], groups: g,
+                                                   lists: &lists, parameters: parameters)
+                        }
+                    }
                 }
-                return
-            }
-            let list = Int(table[index].index)
-            for w in lists[list].indices {
-                guard let s = lists[list][w].detector.update(second: second, value: value, parameters: parameters)
-                else { continue }
-                record(s, into: &groupTable[Int(lists[list][w].group)], member: Int(lists[list][w].member),
-                       second: second, series: id, value: value)
+                guard let s = unclassified else { break }
+                let index = Int(s.id)
+                if index >= table.count {
+                    table.append(contentsOf: repeatElement(.unclassified, count: index - table.count + 1))
+                }
+                table[index] = classify(s.id, groups: &groupTable, lists: &lists)
+                table.withUnsafeMutableBufferPointer { t in
+                    groupTable.withUnsafeMutableBufferPointer { g in
+                        scored &+= scoreSample(s.id, s.timestampMs, s.valueBits, of: &t[index], groups: g,
+                                               lists: &lists, parameters: parameters)
+                    }
+                }
             }
         }
         swap(&table, &series)
@@ -257,6 +295,36 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         if scored > 0 { metrics.nanosPerSample.record(Double(elapsed) / Double(scored)) }
     }
 
+    /// Scores one sample of a classified series; returns 1 if it was scored, else 0.
+    @inline(__always)
+    private func scoreSample(_ id: UInt32, _ timestampMs: Int64, _ bits: UInt64, of entry: inout WatchedSeries,
+                             groups groupTable: UnsafeMutableBufferPointer<WatchGroup>,
+                             lists: inout [[WatchedSeries.Watch]], parameters: PackedParameters) -> Int {
+        guard entry.isWatched else { return 0 }
+        let second = timestampMs >= 0 ? timestampMs / 1000 : (timestampMs - 999) / 1000
+        // Detectors need time order; a late or repeated second is left to the store.
+        guard second > entry.lastSecond else { return 0 }
+        entry.lastSecond = second
+        let value = Double(bitPattern: bits)
+        guard bits != staleMarkerBits, value.isFinite else { return 0 }
+        let group = entry.group
+        if group >= 0 {
+            if let s = entry.inline.update(second: second, value: value, parameters: parameters) {
+                record(s, into: &groupTable[Int(group)], member: Int(entry.index), second: second,
+                       series: id, value: value)
+            }
+            return 1
+        }
+        let list = Int(entry.index)
+        for w in lists[list].indices {
+            guard let s = lists[list][w].detector.update(second: second, value: value, parameters: parameters)
+            else { continue }
+            record(s, into: &groupTable[Int(lists[list][w].group)], member: Int(lists[list][w].member),
+                   second: second, series: id, value: value)
+        }
+        return 1
+    }
+
     /// Files one detector score into its group.
     @inline(__always)
     private func record(_ s: Double, into g: inout WatchGroup, member: Int, second: Int64, series id: UInt32,
@@ -266,7 +334,9 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             g.second = second
             g.topScore = -1
         }
-        g.score = g.scorer.update(member: member, second: second, score: s)
+        // The group score is read once, at the flush: computing it per member score
+        // cost a call (an exp() for noisy-OR) per sample.
+        g.scorer.record(member: member, second: second, score: s)
         if s > g.topScore {
             g.topScore = s
             g.topSeries = id
@@ -291,7 +361,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g = existing
             } else {
                 g = groups.count
-                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore))
+                groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore,
+                                         threshold: rule.threshold, mayHoldAlert: alertStatesMayExist))
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }
@@ -326,6 +397,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
 
     private func flush(_ g: inout WatchGroup) {
         g.dirty = false
+        g.score = g.scorer.groupScore()
         if options.storeScores {
             scoreBatch.series.append(BatchSeries(
                 keyOffset: Int32(scoreBatch.labelBytes.count), keyLength: Int32(g.scoreKey.count),
@@ -334,12 +406,20 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
             scoreBatch.timestamps.append(g.second * 1000)
             scoreBatch.valueBits.append(g.score.bitPattern)
         }
-        let top = g.topLabels(store)
+        // The evaluator's own test: a non-finite score counts as 0.
+        if !g.mayHoldAlert && (g.score.isFinite ? g.score : 0) < g.threshold { return }
+        g.mayHoldAlert = true
+        let top = topLabels.labels(of: g.topSeries, in: store)
+        let now = Date()
         evaluatorLock.lock()
         let changed = evaluator.observe(rule: g.rule, group: g.labels, second: g.second, score: g.score,
-                                        topSeries: top, value: g.topValue, now: Date())
+                                        topSeries: top, value: g.topValue, now: now)
         let events = changed.isEmpty ? [] : evaluator.takeEvents()
         evaluatorLock.unlock()
+        // A resolved alert leaves the group's state resolved, which the evaluator treats
+        // like no state: quiet scores can be skipped again. (Should the wall clock have
+        // stepped back, the resolve time lies ahead and the group is simply kept.)
+        if changed.count == 1 && changed[0].isResolved(at: now) { g.mayHoldAlert = false }
         if !changed.isEmpty {
             metrics.alertTransitions.increment(by: changed.count)
             notifier?.submit(changed)

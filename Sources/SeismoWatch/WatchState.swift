@@ -57,24 +57,27 @@ struct WatchGroup {
     var topScore = -1.0
     var topValue = Double.nan
     var dirty = false
-    /// Labels of the last top series looked up: the top series rarely changes from one
-    /// second to the next, and each lookup takes the store's lock.
-    private var cachedTop: (id: UInt32, labels: [(name: String, value: String)])?
+    /// The rule's alert threshold, copied here so the quiet-group check in `flush`
+    /// reads no other table.
+    let threshold: Double
+    /// Whether the alert evaluator may hold a state (pending, firing) for this group.
+    /// It can only gain one from a score at or above the threshold, and until then
+    /// it ignores the group's scores (AlertEvaluator.observe returns at once for a
+    /// quiet group without state): so until the first such score the pipeline skips
+    /// the call, and with it the top series' label lookup, the evaluator's lock and
+    /// its key string, which together cost more than scoring the group's samples.
+    var mayHoldAlert: Bool
     /// Stored score series for this group (`seismo:score{rule=…, <group_by labels>}`).
     let scoreKey: [UInt8]
 
-    init(rule: Int, ruleName: String, labels: [(name: String, value: String)], combination: GroupScorer.Combination) {
+    init(rule: Int, ruleName: String, labels: [(name: String, value: String)], combination: GroupScorer.Combination,
+         threshold: Double, mayHoldAlert: Bool) {
         self.rule = rule
+        self.threshold = threshold
+        self.mayHoldAlert = mayHoldAlert
         scorer = GroupScorer(combination: combination)
         self.labels = labels
         scoreKey = LabelKey.encode(WatchGroup.scoreLabels(ruleName: ruleName, group: labels))
-    }
-
-    mutating func topLabels(_ store: Store) -> [(name: String, value: String)] {
-        if let cachedTop, cachedTop.id == topSeries { return cachedTop.labels }
-        let labels = store.labels(ofSeries: topSeries)
-        cachedTop = (topSeries, labels)
-        return labels
     }
 
     static func scoreLabels(ruleName: String, group: [(name: String, value: String)]) -> [(name: String, value: String)] {

@@ -3,6 +3,29 @@ import XCTest
 import SeismoTestSupport
 
 final class GroupScorerTests: XCTestCase {
+    /// The watch pipeline records member scores and reads the group score once per
+    /// flush: that must be exactly what `update` returns, for both combinations.
+    func testRecordThenGroupScoreEqualsUpdate() {
+        for combination in GroupScorer.Combination.allCases {
+            var a = GroupScorer(memberCount: 50, combination: combination)
+            var b = a
+            var rng = SystemRandomNumberGenerator()
+            var second: Int64 = 1_000
+            for step in 0..<40_000 {
+                if step % 97 == 0 { second += Int64.random(in: 1...3, using: &rng) }
+                let late = Int64.random(in: 0...100, using: &rng) == 0 ? second - 70 : second
+                let member = Int.random(in: 0..<50, using: &rng)
+                let score = Double.random(in: 0...1, using: &rng) * (member < 5 ? 1 : 0.6)
+                let expected = a.update(member: member, second: late, score: score)
+                b.record(member: member, second: late, score: score)
+                if step % 3 == 0 || step % 97 == 96 {
+                    XCTAssertEqual(b.groupScore().bitPattern, expected.bitPattern, "\(combination) step \(step)")
+                }
+            }
+            XCTAssertEqual(b.groupScore().bitPattern, a.groupScore().bitPattern)
+        }
+    }
+
     func testSingleMemberPassesThrough() {
         var g = GroupScorer(memberCount: 4)
         XCTAssertEqual(g.update(member: 0, second: 10, score: 0.7), 0.7, accuracy: 1e-12)

@@ -92,6 +92,76 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(scores[0].timestampsMs.count, 30, "one score per scored second after warm-up")
     }
 
+    /// A firing alert kept across a reload (same rule name) must still resolve: the
+    /// pipeline skips the evaluator for groups that never reached the threshold, and a
+    /// group created after a reload may belong to an alert the evaluator kept.
+    func testAnAlertKeptAcrossAReloadResolvesOnQuietData() throws {
+        let rules = RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
+            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])])
+        try start(rules)
+        for s in 0..<70 {
+            let wiggle = Double(s % 3) * 1000
+            let a = s < 60 ? 100e6 + wiggle : 100e6 + Double(s - 59) * 20e6
+            try write(Self.t0 + Int64(s), [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        XCTAssertEqual(pipeline.alerts().map(\.state), [.firing])
+        try pipeline.reload(rules)
+        // The detectors restart cold: a warm-up, then quiet scores that resolve the alert.
+        for s in 70..<140 {
+            try write(Self.t0 + Int64(s), [(memory("a"), 300e6 + Double(s % 3) * 1000), (memory("b"), 100e6)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "\(pipeline.alerts())")
+    }
+
+    /// The commit thread wakes an idle watch thread at the first batch, and a busy one
+    /// pauses only briefly between drains: a batch is scored within milliseconds, not
+    /// at the watch thread's one-second idle timeout.
+    func testABatchIsScoredPromptlyWhetherTheWatchThreadIsIdleOrBusy() throws {
+        try start(RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9, groupBy: ["instance"])]))
+        var slowest = 0.0
+        for s in 0..<20 {
+            if s % 4 == 0 { Thread.sleep(forTimeInterval: 0.05) }  // let it go idle now and then
+            try write(Self.t0 + Int64(s), [(memory("a"), 100e6 + Double(s)), (memory("b"), 100e6)])
+            let started = Date()
+            XCTAssertTrue(pipeline.waitIdle())
+            slowest = max(slowest, Date().timeIntervalSince(started))
+        }
+        XCTAssertLessThan(slowest, 0.5, "a batch waited for the idle timeout")
+    }
+
+    /// A group whose alert resolved goes back to being skipped while quiet (the
+    /// evaluator ignores quiet scores of a resolved group), a firing one is not, and a
+    /// second incident still fires and resolves.
+    func testAGroupFiresAndResolvesTwice() throws {
+        try start(RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
+            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])]))
+        var s: Int64 = 0
+        func run(_ seconds: Int64, spike: Bool) throws {
+            for _ in 0..<seconds {
+                let wiggle = Double(s % 3) * 1000
+                let a = spike ? 300e6 : 100e6 + wiggle
+                try write(Self.t0 + s, [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
+                s += 1
+            }
+            XCTAssertTrue(pipeline.waitIdle())
+        }
+        try run(60, spike: false)
+        XCTAssertTrue(pipeline.alerts().isEmpty)
+        for incident in 1...2 {
+            // Two seconds at the threshold fire it (for: 1 s); the very next score is
+            // quiet, and must still reach the evaluator for the alert to resolve.
+            try run(2, spike: true)
+            XCTAssertEqual(pipeline.alerts().map(\.state), [.firing], "incident \(incident)")
+            try run(60, spike: false)
+            XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "incident \(incident)")
+        }
+    }
+
     /// Two rules on the same series (an adaptive one among them) keep their watches in
     /// a watch list instead of inline: both rules are scored, and the baseline rule
     /// alerts exactly as it does alone.

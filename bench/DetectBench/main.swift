@@ -1,4 +1,5 @@
-// ns per SeriesDetector.update for both detectors, gauges and counters, over
+// `seismo-detectbench pipeline`: the watch pipeline's detector loop (PipelineLoop.swift).
+// Otherwise: ns per SeriesDetector.update for both detectors, gauges and counters, over
 // many series updated round-robin (the ingest pattern: one sample of every
 // series per second), so the state array does not sit in L1 as a single
 // detector would. Usage: seismo-detectbench [series] [samples] [step seconds]
@@ -23,6 +24,10 @@ func threadCPUNanoseconds() -> UInt64 {
 }
 
 let args = CommandLine.arguments
+if args.count > 1 && args[1] == "pipeline" {
+    runPipelineLoop(series: args.count > 2 ? Int(args[2]) ?? 8000 : 8000, rounds: args.count > 3 ? Int(args[3]) ?? 300 : 300)
+    exit(0)
+}
 let seriesCount = args.count > 1 ? Int(args[1]) ?? 10_000 : 10_000
 let seconds = args.count > 2 ? Int(args[2]) ?? 300 : 300
 let step = args.count > 3 ? Int64(args[3]) ?? 1 : 1
