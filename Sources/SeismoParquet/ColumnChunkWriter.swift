@@ -8,7 +8,7 @@ final class ColumnChunkWriter {
     var body: [UInt8] = []
     /// The present values of the integer column being written, converted by
     /// `holdsOnlyIntegers` (ColumnChunkWriter+Integers.swift).
-    var integerScratch: [Int64] = []
+    var integers = ConvertedIntegers()
     private var compressed: [UInt8] = []
     /// Present values of a page with gaps, gathered for BYTE_STREAM_SPLIT.
     private var gathered = UnsafeMutablePointer<UInt64>.allocate(capacity: 0)
@@ -24,6 +24,7 @@ final class ColumnChunkWriter {
 
     deinit {
         gathered.deallocate()
+        integers.deallocate()
     }
 
     private func gatherScratch(_ count: Int) -> UnsafeMutablePointer<UInt64> {
@@ -37,10 +38,18 @@ final class ColumnChunkWriter {
 
     /// Starts an OPTIONAL column's page in `body`: the v1 definition levels of `rows`
     /// (a 4-byte little-endian length, then the width-1 RLE hybrid). The values follow.
-    func startOptionalPage(_ presence: UnsafeBufferPointer<UInt16>, _ rows: Range<Int>) {
+    /// `present`, when the caller has counted them, is the rows present: a page wholly
+    /// present or wholly absent (a sealed column usually is) is then one run, written
+    /// without looking at the rows.
+    func startOptionalPage(_ presence: UnsafeBufferPointer<UInt16>, _ rows: Range<Int>, present: Int? = nil) {
         body.removeAll(keepingCapacity: true)
         body.append(contentsOf: [0, 0, 0, 0])
-        RLEHybrid.encodePresence(presence, rows, into: &body)
+        if let present, rows.count >= RLEHybrid.shortestRun, present == rows.count || present == 0 {
+            // What `encodePresence` writes for a run of the whole page.
+            RLEHybrid.appendRun(length: rows.count, level: present == 0 ? 0 : 1, into: &body)
+        } else {
+            RLEHybrid.encodePresence(presence, rows, into: &body)
+        }
         let levelBytes = UInt32(body.count - 4)
         body.withUnsafeMutableBytes { $0.storeBytes(of: levelBytes.littleEndian, toByteOffset: 0, as: UInt32.self) }
     }
@@ -105,19 +114,29 @@ final class ColumnChunkWriter {
         var stats = DoubleStats()
         var uncompressed: Int64 = 0
         var stored: Int64 = 0
+        // Cut each page before its body could pass the limit: 8 bytes per present value
+        // plus a bound on the levels (≤ 2 bytes per 8 rows).
+        func fits(values: Int, rows: Int) -> Bool { 8 * values + rows / 4 + 16 <= maxPageBytes }
+        // The usual case, a column far below a page, is one page (the row-by-row cut
+        // would make the same, as its bound only grows): the count is one vectorized pass.
+        let total = Self.countPresent(presence, rowCount: rowCount)
+        let onePage = fits(values: total, rows: rowCount)
         var row = 0
         repeat {
-            // Cut the page before its body could pass the limit: 8 bytes per
-            // present value plus a bound on the levels (≤ 2 bytes per 8 rows).
             let pageStart = row
             var present = 0
-            while row < rowCount {
-                let p = presence[row] != 0 ? 1 : 0
-                if row > pageStart && 8 * (present + p) + (row + 1 - pageStart) / 4 + 16 > maxPageBytes { break }
-                present += p
-                row += 1
+            if onePage {
+                present = total
+                row = rowCount
+            } else {
+                while row < rowCount {
+                    let p = presence[row] != 0 ? 1 : 0
+                    if row > pageStart && !fits(values: present + p, rows: row + 1 - pageStart) { break }
+                    present += p
+                    row += 1
+                }
             }
-            startOptionalPage(presence, pageStart..<row)
+            startOptionalPage(presence, pageStart..<row, present: present)
             let valuesStart = body.count
             body.append(contentsOf: repeatElement(0, count: 8 * present))
             // One loop per encoding, over raw pointers: this runs for every sealed sample.
@@ -142,17 +161,15 @@ final class ColumnChunkWriter {
                     let dense: UnsafePointer<UInt64>
                     if present > 0 && present == row - pageStart {
                         dense = values.baseAddress! + pageStart
-                        for r in pageStart..<row { stats.add(values[r]) }
                     } else {
                         let gathered = gatherScratch(present)
                         for r in pageStart..<row where presence[r] != 0 {
-                            let bits = values[r]
-                            gathered[j] = bits
+                            gathered[j] = values[r]
                             j += 1
-                            stats.add(bits)
                         }
                         dense = UnsafePointer(gathered)
                     }
+                    stats.add(dense, count: present)
                     for k in 0..<8 {
                         let stream = streams + k * present
                         let shift = 8 * UInt64(k)
@@ -170,6 +187,15 @@ final class ColumnChunkWriter {
             totalCompressedSize: stored, dataPageOffset: start,
             statistics: stats.finish(nullCount: Int64(rowCount - stats.count)))
         return (summary, stats.count)
+    }
+}
+
+extension ColumnChunkWriter {
+    /// Rows of `presence` that are present, in a loop the compiler vectorizes.
+    static func countPresent(_ presence: UnsafeBufferPointer<UInt16>, rowCount: Int) -> Int {
+        var n = 0
+        for r in 0..<rowCount { n &+= presence[r] != 0 ? 1 : 0 }
+        return n
     }
 }
 
@@ -194,6 +220,25 @@ struct DoubleStats {
         hasMinMax = true
         if v < min { min = v }
         if v > max { max = v }
+    }
+
+    /// `add` for each of `count` values, in a loop without branches: a NaN compares false
+    /// both ways, so the selects leave min and max as they were, as `add` does.
+    mutating func add(_ values: UnsafePointer<UInt64>, count n: Int) {
+        var nans = 0
+        var lo = min
+        var hi = max
+        for i in 0..<n {
+            let v = Double(bitPattern: values[i])
+            nans &+= v.isNaN ? 1 : 0
+            lo = v < lo ? v : lo
+            hi = v > hi ? v : hi
+        }
+        count += n
+        nanCount += Int64(nans)
+        if n > nans { hasMinMax = true }
+        min = lo
+        max = hi
     }
 
     func finish(nullCount: Int64) -> ChunkStatistics {
