@@ -72,7 +72,7 @@ extension ColumnChunkWriter {
         stats.minValue = plainBytes(UInt64(bitPattern: integers.low))
         stats.maxValue = plainBytes(UInt64(bitPattern: integers.high))
         let summary = ChunkSummary(
-            physicalType: PhysicalType.int64, encodings: [Encoding.deltaBinaryPacked, Encoding.rle], name: column.name,
+            physicalType: PhysicalType.int64, encodings: ChunkSummary.deltaEncodings, name: column.name,
             codec: codec, numValues: Int64(rowCount), totalUncompressedSize: uncompressed,
             totalCompressedSize: stored, dataPageOffset: start, statistics: stats)
         return (summary, count)

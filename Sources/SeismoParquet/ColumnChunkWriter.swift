@@ -98,7 +98,7 @@ final class ColumnChunkWriter {
             stats.maxValue = plainBytes(UInt64(bitPattern: hi))
         }
         return ChunkSummary(
-            physicalType: PhysicalType.int64, encodings: [Encoding.deltaBinaryPacked, Encoding.rle], name: name,
+            physicalType: PhysicalType.int64, encodings: ChunkSummary.deltaEncodings, name: name,
             codec: codec, numValues: Int64(timestamps.count), totalUncompressedSize: uncompressed,
             totalCompressedSize: stored, dataPageOffset: start, statistics: stats)
     }
@@ -182,7 +182,8 @@ final class ColumnChunkWriter {
             stored += sizes.compressed
         } while row < rowCount
         let summary = ChunkSummary(
-            physicalType: PhysicalType.double, encodings: [valueEncoding, Encoding.rle], name: column.name,
+            physicalType: PhysicalType.double,
+            encodings: doubleEncoding == .plain ? ChunkSummary.plainEncodings : ChunkSummary.byteStreamSplitEncodings, name: column.name,
             codec: codec, numValues: Int64(rowCount), totalUncompressedSize: uncompressed,
             totalCompressedSize: stored, dataPageOffset: start,
             statistics: stats.finish(nullCount: Int64(rowCount - stats.count)))
