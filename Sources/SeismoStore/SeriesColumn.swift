@@ -250,7 +250,8 @@ final class SeriesColumn {
     /// version, in no set order: dense, then frozen in memory, then the spilled blobs
     /// newest first, a page taken where it is first met (a bit per page in range says
     /// which were). Encoded sources stay readable until `body` returns. Stops reading
-    /// older blobs once every page in range was met.
+    /// older blobs once every page in range was met. `finish` is called last, while the
+    /// sources are still readable.
     ///
     /// `withNewestPages` orders the pages for readers that need it; the seal's
     /// `copyCells` writes each page's rows where they belong, so it takes them as they
@@ -258,7 +259,7 @@ final class SeriesColumn {
     /// were ~3 % of the seal's instructions.
     @inline(__always)
     private func forEachNewestPage(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?, mapping: SpillMapping?,
-                                   _ body: (Int, PageSource) -> Void) {
+                                   _ body: (Int, PageSource) -> Void, finish: () -> Void) {
         let firstPage = rows.lowerBound >> DensePage.shift
         let pageCount = ((rows.upperBound - 1) >> DensePage.shift) - firstPage + 1
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: (pageCount + 63) >> 6) { seen in
@@ -277,7 +278,7 @@ final class SeriesColumn {
             if let c = cursor.page { take(Int(cursor.index), .dense(c)) }
             let stored = frozen.records
             frozen.forEachRecord { index, at in take(index, .encoded(UnsafeRawBufferPointer(rebasing: stored[at.payload]))) }
-            guard let spill, unseen > 0 else { return }
+            guard let spill, unseen > 0 else { return finish() }
             var blobs: [UnsafeMutableRawPointer] = []
             defer { for b in blobs { b.deallocate() } }
             forEachSpilledBlob(spill, mapping: mapping, buffers: &blobs) { records in
@@ -286,6 +287,7 @@ final class SeriesColumn {
                 }
                 return unseen > 0
             }
+            finish()
         }
     }
 
@@ -300,7 +302,10 @@ final class SeriesColumn {
         guard !rows.isEmpty else { return }
         var scratch: DensePage?
         defer { scratch?.deallocate() }
-        forEachNewestPage(rows: rows, cursor: cursor, spill: spill, mapping: mapping) { index, source in
+        // Whole encoded pages are decoded two at a time (`PageCodec.decodePair`): one
+        // waits here for the next.
+        var waiting: (bytes: UnsafeRawBufferPointer, into: DensePage)?
+        forEachNewestPage(rows: rows, cursor: cursor, spill: spill, mapping: mapping, { index, source in
             let base = index * DensePage.rows
             if base >= rows.lowerBound && base + DensePage.rows <= rows.upperBound {
                 let at = base - rows.lowerBound
@@ -312,7 +317,12 @@ final class SeriesColumn {
                         view.values[slot] = page.values[slot]
                     }
                 case .encoded(let bytes):
-                    PageCodec.decode(bytes, rows: DensePage.rows, into: view)
+                    if let (other, into) = waiting {
+                        PageCodec.decodePair(other, into: into, bytes, into: view)
+                        waiting = nil
+                    } else {
+                        waiting = (bytes, view)
+                    }
                 }
                 return
             }
@@ -331,7 +341,9 @@ final class SeriesColumn {
                 tags[row - rows.lowerBound] = page.tags[row - base]
                 values[row - rows.lowerBound] = page.values[row - base]
             }
-        }
+        }, finish: {
+            if let (bytes, into) = waiting { PageCodec.decode(bytes, rows: DensePage.rows, into: into) }
+        })
     }
 
     /// Calls `body(row, tag, valueBits)` for every present cell with a row in `rows`, in

@@ -101,4 +101,48 @@ import SeismoTestSupport
         }
         #expect(checked == 6 * 4 * 300 * 3)
     }
+    /// `decodePair` writes what `decode` writes for each of its two pages, whatever the
+    /// two pages' predictors, densities and lengths.
+    @Test func pairedDecoderMatchesTheSingleOne() {
+        var rng = SplitMix(state: 77)
+        let rows = DensePage.rows
+        let source = DensePage.allocate()
+        let outA = UnsafeMutablePointer<UInt8>.allocate(capacity: PageCodec.maxEncodedBytes)
+        let outB = UnsafeMutablePointer<UInt8>.allocate(capacity: PageCodec.maxEncodedBytes)
+        let pair = (DensePage.allocate(), DensePage.allocate())
+        let single = (DensePage.allocate(), DensePage.allocate())
+        defer {
+            for p in [source, pair.0, pair.1, single.0, single.1] { p.deallocate() }
+            outA.deallocate()
+            outB.deallocate()
+        }
+        func encodeRandom(into out: UnsafeMutablePointer<UInt8>) -> UnsafeRawBufferPointer {
+            let tags = Self.tags(Int.random(in: 0..<4, using: &rng), rows: rows, &rng)
+            let values = Self.values(Int.random(in: 0..<6, using: &rng), &rng)
+            source.clear()
+            for r in 0..<rows where tags[r] != 0 {
+                source.tags[r] = tags[r]
+                source.values[r] = values[r]
+            }
+            let length = Bool.random(using: &rng)
+                ? PageCodec.encode(source, rows: rows, into: out)
+                : PageCodec.encode(source, rows: rows, predictor: UInt8.random(in: 0...1, using: &rng), into: out)
+            return UnsafeRawBufferPointer(start: out, count: length)
+        }
+        for _ in 0..<3000 {
+            let a = encodeRandom(into: outA)
+            let b = encodeRandom(into: outB)
+            for p in [pair.0, pair.1, single.0, single.1] {
+                p.tags.update(repeating: 0xBEEF, count: rows)
+                p.values.update(repeating: 0xDEAD_BEEF, count: rows)
+            }
+            PageCodec.decodePair(a, into: pair.0, b, into: pair.1)
+            PageCodec.decode(a, rows: rows, into: single.0)
+            PageCodec.decode(b, rows: rows, into: single.1)
+            for (x, y) in [(pair.0, single.0), (pair.1, single.1)] {
+                #expect(Array(UnsafeBufferPointer(start: x.tags, count: rows)) == Array(UnsafeBufferPointer(start: y.tags, count: rows)))
+                #expect(Array(UnsafeBufferPointer(start: x.values, count: rows)) == Array(UnsafeBufferPointer(start: y.values, count: rows)))
+            }
+        }
+    }
 }
