@@ -224,22 +224,41 @@ struct DoubleStats {
     }
 
     /// `add` for each of `count` values, in a loop without branches: a NaN compares false
-    /// both ways, so the selects leave min and max as they were, as `add` does.
+    /// both ways, so the selects leave min and max as they were, as `add` does. Four
+    /// lanes of minimum, maximum and NaN count, merged at the end, so that each select
+    /// does not wait for the previous one (one chain was ~5 % of a seal in perf). Merging
+    /// lanes changes which of two equal values is kept, so only +0 and −0 could differ,
+    /// and `finish` sets both zeros' signs.
     mutating func add(_ values: UnsafePointer<UInt64>, count n: Int) {
-        var nans = 0
-        var lo = min
-        var hi = max
-        for i in 0..<n {
-            let v = Double(bitPattern: values[i])
-            nans &+= v.isNaN ? 1 : 0
-            lo = v < lo ? v : lo
-            hi = v > hi ? v : hi
+        var nans = (0, 0, 0, 0)
+        var lo = (min, min, min, min)
+        var hi = (max, max, max, max)
+        @inline(__always) func lane(_ bits: UInt64, _ nan: inout Int, _ l: inout Double, _ h: inout Double) {
+            let v = Double(bitPattern: bits)
+            nan &+= v.isNaN ? 1 : 0
+            l = v < l ? v : l
+            h = v > h ? v : h
         }
+        var i = 0
+        while i &+ 4 <= n {
+            lane(values[i], &nans.0, &lo.0, &hi.0)
+            lane(values[i &+ 1], &nans.1, &lo.1, &hi.1)
+            lane(values[i &+ 2], &nans.2, &lo.2, &hi.2)
+            lane(values[i &+ 3], &nans.3, &lo.3, &hi.3)
+            i &+= 4
+        }
+        while i < n {
+            lane(values[i], &nans.0, &lo.0, &hi.0)
+            i &+= 1
+        }
+        let nanTotal = nans.0 + nans.1 + nans.2 + nans.3
+        lo.0 = Swift.min(Swift.min(lo.0, lo.1), Swift.min(lo.2, lo.3))
+        hi.0 = Swift.max(Swift.max(hi.0, hi.1), Swift.max(hi.2, hi.3))
         count += n
-        nanCount += Int64(nans)
-        if n > nans { hasMinMax = true }
-        min = lo
-        max = hi
+        nanCount += Int64(nanTotal)
+        if n > nanTotal { hasMinMax = true }
+        min = lo.0
+        max = hi.0
     }
 
     func finish(nullCount: Int64) -> ChunkStatistics {
