@@ -140,6 +140,10 @@ if Context.environment["ENABLE_BENCHMARKS"] != nil {
         name: "seismo-headbench",
         dependencies: ["SeismoStore"],
         path: "bench/HeadPut"))
+    package.targets.append(.executableTarget(
+        name: "seismo-sealbench",
+        dependencies: ["SeismoWire", "SeismoStore", "SeismoModel", .product(name: "Logging", package: "swift-log")],
+        path: "bench/Seal"))
 }
 
 // libFuzzer targets (fuzz/run builds them with -sanitize=fuzzer,address into .build-fuzz);

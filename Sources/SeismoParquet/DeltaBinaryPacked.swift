@@ -9,6 +9,10 @@ enum DeltaBinaryPacked {
     /// Worst case per value (64-bit widths) plus block overhead, for page sizing.
     static let maxBytesPerValue = 9
 
+    /// Appends the stream of `values` to `out`. The seal encodes every integer sample of a
+    /// segment here, so the block works on raw pointers (the array subscripts' checks and
+    /// a zero fill per miniblock were a quarter of its instructions), and each block's
+    /// deltas, minimum and bit widths come out of one pass.
     static func encode(_ values: UnsafeBufferPointer<Int64>, into out: inout [UInt8]) {
         appendVarint(UInt64(blockSize), to: &out)
         appendVarint(UInt64(miniblocksPerBlock), to: &out)
@@ -18,42 +22,50 @@ enum DeltaBinaryPacked {
             return
         }
         appendZigzag(first, to: &out)
-        var deltas = [Int64](repeating: 0, count: blockSize)
-        var widths = [UInt8](repeating: 0, count: miniblocksPerBlock)
-        var i = 1
-        while i < values.count {
-            let n = min(blockSize, values.count - i)
-            var minDelta = Int64.max
-            for k in 0..<n {
-                // Wrapping arithmetic is what the spec prescribes, so any
-                // Int64 sequence (even non-monotonic) round-trips.
-                let d = values[i + k] &- values[i + k - 1]
-                deltas[k] = d
-                minDelta = Swift.min(minDelta, d)
-            }
-            appendZigzag(minDelta, to: &out)
-            for m in 0..<miniblocksPerBlock { widths[m] = 0 }
-            for m in 0..<miniblocksPerBlock where m * miniblockSize < n {
-                var bits: UInt64 = 0
-                for k in (m * miniblockSize)..<Swift.min(n, (m + 1) * miniblockSize) {
-                    bits |= UInt64(bitPattern: deltas[k] &- minDelta)
+        guard values.count > 1 else { return }
+        let v = values.baseAddress!
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: blockSize) { block in
+            let deltas = block.baseAddress!
+            // A block's widths, then its packed miniblocks (at most 32 × 8 bytes each), are
+            // gathered here and appended with one copy.
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: miniblocksPerBlock + blockSize * 8 + 8) { staging in
+                let packed = staging.baseAddress!
+                var i = 1
+                while i < values.count {
+                    let n = Swift.min(blockSize, values.count - i)
+                    var minDelta = Int64.max
+                    for k in 0..<n {
+                        // Wrapping arithmetic is what the spec prescribes, so any
+                        // Int64 sequence (even non-monotonic) round-trips.
+                        let d = v[i + k] &- v[i + k - 1]
+                        deltas[k] = d
+                        minDelta = Swift.min(minDelta, d)
+                    }
+                    appendZigzag(minDelta, to: &out)
+                    // The last miniblock is padded to full size with zeros (min delta − min delta).
+                    for k in n..<blockSize { deltas[k] = minDelta }
+                    var length = miniblocksPerBlock
+                    for m in 0..<miniblocksPerBlock {
+                        // Widths of unused trailing miniblocks are still written (as 0);
+                        // their bodies are not.
+                        guard m * miniblockSize < n else {
+                            packed[m] = 0
+                            continue
+                        }
+                        let miniblock = deltas + m * miniblockSize
+                        var bits: UInt64 = 0
+                        for k in 0..<miniblockSize { bits |= UInt64(bitPattern: miniblock[k] &- minDelta) }
+                        let width = 64 - bits.leadingZeroBitCount
+                        packed[m] = UInt8(width)
+                        if width > 0 {
+                            packMiniblock(miniblock, minus: minDelta, width: width, into: packed + length)
+                            length += miniblockSize * width / 8
+                        }
+                    }
+                    out.append(contentsOf: UnsafeBufferPointer(start: packed, count: length))
+                    i += n
                 }
-                widths[m] = UInt8(64 - bits.leadingZeroBitCount)
             }
-            // Widths of unused trailing miniblocks are still written (as 0);
-            // their bodies are not.
-            out.append(contentsOf: widths)
-            // The last miniblock is padded to full size with zeros (min delta − min delta).
-            for k in n..<blockSize { deltas[k] = minDelta }
-            for m in 0..<miniblocksPerBlock where m * miniblockSize < n {
-                let width = Int(widths[m])
-                if width == 0 { continue }
-                deltas.withUnsafeBufferPointer { d in
-                    packMiniblock(UnsafeBufferPointer(rebasing: d[(m * miniblockSize)..<((m + 1) * miniblockSize)]),
-                                  minus: minDelta, width: width, into: &out)
-                }
-            }
-            i += n
         }
     }
 
@@ -107,33 +119,28 @@ enum DeltaBinaryPacked {
         }
     }
 
-    /// Appends `values[k] - minus` for each k, `width` bits each, LSB first (the spec's
-    /// bit-packing order). Every difference fits in `width` bits by the choice of width.
-    /// A 64-bit accumulator moves eight bytes at a time: the seal packs every integer
-    /// sample of a segment through here.
-    static func packMiniblock(_ values: UnsafeBufferPointer<Int64>, minus: Int64, width: Int, into out: inout [UInt8]) {
-        let byteCount = values.count * width / 8
-        let at = out.count
-        out.append(contentsOf: repeatElement(0, count: byteCount + 8))  // 8 spare bytes: whole-word stores
-        out.withUnsafeMutableBytes { raw in
-            var p = raw.baseAddress! + at
-            var acc: UInt64 = 0
-            var bits = 0
-            for v in values {
-                let x = UInt64(bitPattern: v &- minus)
-                acc |= x &<< UInt64(bits)
-                bits += width
-                if bits >= 64 {
-                    p.storeBytes(of: acc.littleEndian, as: UInt64.self)
-                    p += 8
-                    bits -= 64
-                    // The bits of x that did not fit (none when bits == 0: x ended the word).
-                    acc = bits == 0 ? 0 : x &>> UInt64(width - bits)
-                }
+    /// Writes the `miniblockSize` values `values[k] - minus`, `width` bits each, LSB first
+    /// (the spec's bit-packing order), to `out`: `miniblockSize * width / 8` bytes, plus up
+    /// to 8 bytes past them that later output overwrites (whole-word stores). Every
+    /// difference fits in `width` bits by the choice of width.
+    @inline(__always)
+    static func packMiniblock(_ values: UnsafePointer<Int64>, minus: Int64, width: Int, into out: UnsafeMutablePointer<UInt8>) {
+        var p = UnsafeMutableRawPointer(out)
+        var acc: UInt64 = 0
+        var bits = 0
+        for k in 0..<miniblockSize {
+            let x = UInt64(bitPattern: values[k] &- minus)
+            acc |= x &<< UInt64(bits)
+            bits += width
+            if bits >= 64 {
+                p.storeBytes(of: acc.littleEndian, as: UInt64.self)
+                p += 8
+                bits -= 64
+                // The bits of x that did not fit (none when bits == 0: x ended the word).
+                acc = bits == 0 ? 0 : x &>> UInt64(width - bits)
             }
-            if bits > 0 { p.storeBytes(of: acc.littleEndian, as: UInt64.self) }
         }
-        out.removeLast(8)
+        if bits > 0 { p.storeBytes(of: acc.littleEndian, as: UInt64.self) }
     }
 
     /// Calls `body` with the first `count` of the `width`-bit values packed in

@@ -46,6 +46,12 @@ struct ChunkStatistics {
 
 /// What the writer records about a column chunk it has streamed to disk.
 struct ChunkSummary {
+    /// The `encodings` of the column kinds a segment holds, shared rather than allocated
+    /// per column chunk (the seal writes thousands per file).
+    static let deltaEncodings: [Int32] = [Encoding.deltaBinaryPacked, Encoding.rle]
+    static let plainEncodings: [Int32] = [Encoding.plain, Encoding.rle]
+    static let byteStreamSplitEncodings: [Int32] = [Encoding.byteStreamSplit, Encoding.rle]
+
     var physicalType: Int32
     var encodings: [Int32]
     var name: String
@@ -63,7 +69,7 @@ func encodeColumnChunk(_ w: inout ThriftCompactWriter, _ c: ChunkSummary) {
     w.beginStruct(3)  // meta_data: optional in the IDL, yet every reader needs it
     w.i32(1, c.physicalType)
     w.i32List(2, c.encodings)
-    w.stringList(3, [c.name])
+    w.stringList(3, single: c.name)
     w.i32(4, c.codec)
     w.i64(5, c.numValues)
     w.i64(6, c.totalUncompressedSize)

@@ -65,18 +65,75 @@ public enum ParquetWriter {
         codec: ParquetCodec = .snappy, doubleEncoding: ParquetDoubleEncoding = .plain,
         integerColumns: Bool = false, fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
     ) throws -> ParquetWriteResult {
-        try validate(path: path, timestampsMs: timestampsMs, columns: columns, maxPageBytes: maxPageBytes)
+        for c in columns {
+            guard c.values.count == timestampsMs.count, c.presence.count == timestampsMs.count else {
+                throw ParquetError(.invalidArgument, path: path,
+                                   "column \(c.name) has \(c.values.count) values and \(c.presence.count) presence flags for \(timestampsMs.count) rows")
+            }
+        }
+        return try writeFile(
+            path: path, timestampsMs: timestampsMs, names: columns.map(\.name), column: { columns[$0] },
+            keyValueMetadata: keyValueMetadata, createdBy: createdBy, codec: codec, doubleEncoding: doubleEncoding,
+            integerColumns: integerColumns, fsync: fsync, maxPageBytes: maxPageBytes)
+    }
+
+    /// Fills series column `index`'s buffers (one entry per row): `presence` arrives all
+    /// zero (null); set the present rows' flag (non-zero) and value bits. Absent rows'
+    /// values are not read.
+    public typealias ColumnFill = (_ index: Int, _ values: UnsafeMutablePointer<UInt64>, _ presence: UnsafeMutablePointer<UInt16>) -> Void
+
+    /// As `write(path:timestampsMs:columns:…)`, the series columns named `columnNames`
+    /// each produced by `fill` just before it is encoded, into two row-sized buffers the
+    /// writer reuses. The seal decodes its head's pages this way: a column at a time
+    /// stays in the CPU's cache between its decoding and its encoding, where a block of a
+    /// whole file's columns (tens of MB, zeroed first) did not.
+    public static func write(
+        path: String, timestampsMs: [Int64], columnNames: [String], fill: ColumnFill,
+        keyValueMetadata: [(key: String, value: String)], createdBy: String,
+        codec: ParquetCodec = .snappy, doubleEncoding: ParquetDoubleEncoding = .plain,
+        integerColumns: Bool = false, fsync: Bool = true, maxPageBytes: Int = defaultMaxPageBytes
+    ) throws -> ParquetWriteResult {
+        let rowCount = timestampsMs.count
+        let values = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: Swift.max(1, rowCount))
+        let presence = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: Swift.max(1, rowCount))
+        defer {
+            values.deallocate()
+            presence.deallocate()
+        }
+        values.initialize(repeating: 0)
+        return try writeFile(
+            path: path, timestampsMs: timestampsMs, names: columnNames,
+            column: { index in
+                presence.update(repeating: 0)
+                fill(index, values.baseAddress!, presence.baseAddress!)
+                return ParquetDoubleColumn(
+                    name: columnNames[index], values: UnsafeBufferPointer(rebasing: values[0..<rowCount]),
+                    presence: UnsafeBufferPointer(rebasing: presence[0..<rowCount]))
+            },
+            keyValueMetadata: keyValueMetadata, createdBy: createdBy, codec: codec, doubleEncoding: doubleEncoding,
+            integerColumns: integerColumns, fsync: fsync, maxPageBytes: maxPageBytes)
+    }
+
+    /// `column(i)` is asked for once, in order, each just before it is encoded.
+    private static func writeFile(
+        path: String, timestampsMs: [Int64], names: [String], column: (Int) -> ParquetDoubleColumn,
+        keyValueMetadata: [(key: String, value: String)], createdBy: String,
+        codec: ParquetCodec, doubleEncoding: ParquetDoubleEncoding,
+        integerColumns: Bool, fsync: Bool, maxPageBytes: Int
+    ) throws -> ParquetWriteResult {
+        try validate(path: path, timestampsMs: timestampsMs, names: names, maxPageBytes: maxPageBytes)
         let rowCount = timestampsMs.count
         let out = try FileOutput(path: path)
         try out.write(magic)
         let chunkWriter = ColumnChunkWriter(output: out, codec: codec, maxPageBytes: maxPageBytes, doubleEncoding: doubleEncoding)
         var chunks: [ChunkSummary] = []
-        chunks.reserveCapacity(columns.count + 1)
+        chunks.reserveCapacity(names.count + 1)
         chunks.append(try chunkWriter.writeTimestamps(timestampsMs, name: timestampColumnName))
         var nonNull = 0
         var schema = [ParquetStreamColumn(name: timestampColumnName, kind: .timestampMillis)]
-        schema.reserveCapacity(columns.count + 1)
-        for column in columns {
+        schema.reserveCapacity(names.count + 1)
+        for index in names.indices {
+            let column = column(index)
             let whole = integerColumns && chunkWriter.holdsOnlyIntegers(column, rowCount: rowCount)
             let (summary, present) = whole
                 ? try chunkWriter.writeIntegers(column, rowCount: rowCount)
@@ -101,7 +158,7 @@ public enum ParquetWriter {
 
     static let magic: [UInt8] = Array("PAR1".utf8)
 
-    private static func validate(path: String, timestampsMs: [Int64], columns: [ParquetDoubleColumn], maxPageBytes: Int) throws {
+    private static func validate(path: String, timestampsMs: [Int64], names: [String], maxPageBytes: Int) throws {
         func fail(_ message: String) -> ParquetError { ParquetError(.invalidArgument, path: path, message) }
         guard maxPageBytes >= 64 else { throw fail("maxPageBytes \(maxPageBytes) is below 64") }
         for i in timestampsMs.indices.dropFirst() where timestampsMs[i] <= timestampsMs[i - 1] {
@@ -109,13 +166,10 @@ public enum ParquetWriter {
         }
         // Duplicate leaf names make most readers refuse the file (or silently
         // pick one), so reject them here where the caller can still react.
-        var names = Set([timestampColumnName])
-        names.reserveCapacity(columns.count + 1)
-        for c in columns {
-            guard c.values.count == timestampsMs.count, c.presence.count == timestampsMs.count else {
-                throw fail("column \(c.name) has \(c.values.count) values and \(c.presence.count) presence flags for \(timestampsMs.count) rows")
-            }
-            guard names.insert(c.name).inserted else { throw fail("duplicate column name \(c.name)") }
+        var seen = Set([timestampColumnName])
+        seen.reserveCapacity(names.count + 1)
+        for name in names {
+            guard seen.insert(name).inserted else { throw fail("duplicate column name \(name)") }
         }
     }
 }

@@ -20,9 +20,8 @@ enum RLEHybrid {
         var i = range.lowerBound
         while i < n {
             let run = runLength(i, cap: Int.max)
-            if run >= 8 {
-                appendVarint(UInt64(run) << 1, to: &out)
-                out.append(level(i))
+            if run >= shortestRun {
+                appendRun(length: run, level: level(i), into: &out)
                 i += run
                 continue
             }
@@ -45,6 +44,16 @@ enum RLEHybrid {
             }
             i = min(i, n)
         }
+    }
+
+    /// Runs shorter than this are bit-packed by `encodePresence`.
+    static let shortestRun = 8
+
+    /// One RLE run of width-1 `level` (0 or 1).
+    @inline(__always)
+    static func appendRun(length: Int, level: UInt8, into out: inout [UInt8]) {
+        appendVarint(UInt64(length) << 1, to: &out)
+        out.append(level)
     }
 
     /// Decodes `count` levels of `bitWidth` (1...8) from `data[start..<end]`,

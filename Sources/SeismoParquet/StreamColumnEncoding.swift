@@ -138,10 +138,14 @@ func encodeFileMetaData(
         w.listHeader(1, elementType: ThriftType.structure, count: g.chunks.count)
         var totalUncompressed: Int64 = 0
         var totalCompressed: Int64 = 0
-        for chunk in g.chunks {
-            encodeColumnChunk(&w, chunk)
-            totalUncompressed += chunk.totalUncompressedSize
-            totalCompressed += chunk.totalCompressedSize
+        // Borrowed from the array's storage: a copy of each summary (the `for in` loop's)
+        // retained and released its arrays and name, ~5 % of a seal's CPU time in perf.
+        g.chunks.withUnsafeBufferPointer { chunks in
+            for i in chunks.indices {
+                encodeColumnChunk(&w, chunks[i])
+                totalUncompressed += chunks[i].totalUncompressedSize
+                totalCompressed += chunks[i].totalCompressedSize
+            }
         }
         w.i64(2, totalUncompressed)
         w.i64(3, g.rows)

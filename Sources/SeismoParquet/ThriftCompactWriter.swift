@@ -133,6 +133,16 @@ struct ThriftCompactWriter {
         for v in values { zigzag(Int64(v)) }
     }
 
+    /// `stringList(id, [value])` without the array: the footer writes one per column chunk.
+    mutating func stringList(_ id: Int16, single value: String) {
+        listHeader(id, elementType: ThriftType.binary, count: 1)
+        var s = value
+        s.withUTF8 { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
     mutating func stringList(_ id: Int16, _ values: [String]) {
         listHeader(id, elementType: ThriftType.binary, count: values.count)
         for v in values {

@@ -133,3 +133,42 @@ struct BitReader {
 func lowBits(_ count: Int) -> UInt64 {
     count >= 64 ? UInt64.max : (UInt64(1) << UInt64(count)) &- 1
 }
+
+/// A faster reader of what `BitWriter` wrote, for bytes followed by at least 8 readable
+/// bytes (`PageCodec.decode` copies a page into such a buffer first): every read is one
+/// unaligned 8-byte load at the bit position, with no refill state and no bounds check.
+/// `BitReader`'s refill test and its byte loop near the end (hit on every page, as pages
+/// are a few dozen bytes) were most of what the seal spent in the decoder outside the
+/// format's own branches.
+struct BitWindow {
+    private let base: UnsafeRawPointer
+    /// Bits consumed.
+    var position = 0
+
+    init(_ base: UnsafeRawPointer) {
+        self.base = base
+    }
+
+    /// The stream from `position` on, left-aligned: at least the top 57 bits are the
+    /// stream's (the load starts at the byte holding `position`).
+    @inline(__always)
+    func window() -> UInt64 {
+        UInt64(bigEndian: base.loadUnaligned(fromByteOffset: position &>> 3, as: UInt64.self)) &<< UInt64(position & 7)
+    }
+
+    /// The next `count` bits (0...64) as an unsigned number; 0 for `count` 0.
+    @inline(__always)
+    mutating func read(_ count: Int) -> UInt64 {
+        if count <= 57 {
+            // Shifting by 1 then by 63 − count yields 0 for count 0 without a branch.
+            let value = (window() &>> 1) &>> UInt64(63 - count)
+            position &+= count
+            return value
+        }
+        let high = window() &>> 32
+        position &+= 32
+        let low = window() &>> UInt64(96 - count)
+        position &+= count - 32
+        return high &<< UInt64(count - 32) | low
+    }
+}

@@ -218,7 +218,8 @@ enum PageCodec {
     }
 
     /// Calls `body(row, tag, valueBits)` for every present row of an encoded page, in
-    /// row order. `rows` is the page's row count as given to `encode`.
+    /// row order. `rows` is the page's row count as given to `encode`. The reference
+    /// decoder (reads use it); `decode` (PageCodec+Decode.swift) is the fast one.
     @inline(__always)
     static func forEachCell(_ bytes: UnsafeRawBufferPointer, rows: Int, _ body: (Int, UInt16, UInt64) -> Void) {
         var at = 0
@@ -268,14 +269,6 @@ enum PageCodec {
             p2 = p1
             p1 = value
             seen += 1
-        }
-    }
-
-    /// Decodes an encoded page into `page` (which the caller has cleared).
-    static func decode(_ bytes: UnsafeRawBufferPointer, rows: Int, into page: DensePage) {
-        forEachCell(bytes, rows: rows) { row, tag, value in
-            page.tags[row] = tag
-            page.values[row] = value
         }
     }
 

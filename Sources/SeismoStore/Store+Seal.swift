@@ -168,37 +168,8 @@ extension Store {
         // The buffer is detached: its spill file is complete, so it is mapped once rather
         // than read with a pread per spilled blob of every column.
         let mapping = buffer.mapSpill()
-        let groupIds = groups.keys.sorted()
-        // The head keeps cells paged and compressed; the writer wants plain columns, so
-        // one file's columns are decoded into one zeroed block. The block is sized for the
-        // largest file and reused by each (zeroed again): one per file was a fresh mmap of
-        // tens of MB whose page faults perf counted in the seal.
-        let largest = groupIds.map { groups[$0]!.count }.max() ?? 0
-        let capacity = max(1, largest * rowCount)
-        let valuesBlock = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: capacity)
-        let tagsBlock = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: capacity)
-        defer {
-            valuesBlock.deallocate()
-            tagsBlock.deallocate()
-        }
-        for group in groupIds {
+        for group in groups.keys.sorted() {
             let members = groups[group]!.filter { buffer.hasSeries($0.id) }
-            let cellCount = members.count * rowCount
-            let values = UnsafeMutableBufferPointer(rebasing: valuesBlock[0..<max(1, cellCount)])
-            let tags = UnsafeMutableBufferPointer(rebasing: tagsBlock[0..<max(1, cellCount)])
-            values.initialize(repeating: 0)
-            tags.initialize(repeating: 0)
-            var columns: [ParquetDoubleColumn] = []
-            columns.reserveCapacity(members.count)
-            for (j, m) in members.enumerated() {
-                let at = j * rowCount
-                buffer.copyCells(of: m.id, seconds: seconds, mapping: mapping,
-                                 values: values.baseAddress! + at, tags: tags.baseAddress! + at)
-                columns.append(ParquetDoubleColumn(
-                    name: m.name,
-                    values: UnsafeBufferPointer(rebasing: values[at..<(at + rowCount)]),
-                    presence: UnsafeBufferPointer(rebasing: tags[at..<(at + rowCount)])))
-            }
             let seriesJSON = config.segmentFooterLabels
                 ? "[" + members.map { "{\"column\":\(Self.jsonString($0.name)),\"id\":\($0.id),\"labels\":\($0.labelsJSON)}" }
                     .joined(separator: ",") + "]"
@@ -206,8 +177,15 @@ extension Store {
             let format = config.segmentFooterLabels ? 1 : 2
             let segmentJSON = "{\"format\":\(format),\"start\":\(seal.name.start),\"end\":\(seal.name.end),\"group\":\(group),\"columns_per_file\":\(config.columnsPerFile)}"
             let path = tmpPath + "/" + DataDirectory.columnGroupFileName(group)
+            // The head keeps cells paged and compressed; the writer wants plain columns,
+            // so each is decoded just before the writer encodes it, into the writer's
+            // buffers (a block of all of a file's columns, zeroed first, was tens of MB
+            // that left the cache between decoding and encoding).
             let written = try ParquetWriter.write(
-                path: path, timestampsMs: timestamps, columns: columns,
+                path: path, timestampsMs: timestamps, columnNames: members.map(\.name),
+                fill: { j, values, tags in
+                    buffer.copyCells(of: members[j].id, seconds: seconds, mapping: mapping, values: values, tags: tags)
+                },
                 keyValueMetadata: [("seismo.series", seriesJSON), ("seismo.segment", segmentJSON)],
                 createdBy: "seismo", codec: .snappy, doubleEncoding: config.segmentDoubleEncoding,
                 integerColumns: config.segmentIntegerColumns, fsync: true)
