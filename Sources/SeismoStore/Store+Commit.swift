@@ -103,7 +103,7 @@ extension Store {
     static let gatherSeconds = 0.002
 
     /// Before an fsync, waits (up to `gatherSeconds`; called and returns with `lock` held)
-    /// for the requests that were being decoded when it was due, so that one fsync covers
+    /// for the requests that were being received or decoded when it was due, so that one fsync covers
     /// them too: what PostgreSQL's commit_delay/commit_siblings do. Each fsync costs the
     /// server CPU of its own (the write, the flush, a wake-up of this thread and of every
     /// event loop it answers): at saturation perf put the commit loop at ~14 % of the
@@ -129,7 +129,8 @@ extension Store {
         if commitLoopWaits == .forAnnounced && expectedAppends.load(ordering: .relaxed) <= 0 { lock.signal() }
     }
 
-    /// Announces an append about to come (a request being decoded): a commit due meanwhile
+    /// Announces an append about to come (a write request being received or decoded; the
+    /// server announces it when the request head arrives): a commit due meanwhile
     /// waits for it (`gatherExpectedAppends`). Pass `announced: true` to that `append`, or
     /// call `cancelExpectedAppend` when there will be none.
     ///
