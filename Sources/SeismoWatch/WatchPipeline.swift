@@ -45,11 +45,14 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var idle = true
     /// How the watch thread sleeps, if it does (guarded by `queueLock`): the commit
     /// thread wakes an idle one at the first batch, a busy one only once a backlog of
-    /// `wakeSamples` has queued up (see `run`).
+    /// `busyWakeSamples` has queued up (see `run`).
     private var sleeping = Sleep.no
     private enum Sleep { case no, idle, busy }
     /// Queued samples at which a busy watch thread is woken before its pause ends.
     static let wakeSamples = 16_384
+    /// `wakeSamples`, or half of `maxQueuedSamples` if that is less: batches past the
+    /// limit are dropped, and none should be while the thread pauses with work queued.
+    let busyWakeSamples: Int
     /// The pause of a busy watch thread between drains. While ingest is busy the thread
     /// was woken for every group commit (hundreds per second), each wake-up a futex
     /// wake on the commit thread and a context switch here, and it scored one batch per
@@ -85,6 +88,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         self.store = store
         self.notifier = notifier
         self.options = options
+        busyWakeSamples = max(1, min(Self.wakeSamples, options.maxQueuedSamples / 2))
         self.logger = logger
         self.rules = try CompiledRules(rules)
         evaluator = AlertEvaluator(rules: rules, generatorURL: options.generatorURL)
@@ -160,7 +164,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         queue.append(samples)
         queuedSamples += n
         metrics.queueLength.record(queue.count)
-        if sleeping == .idle || (sleeping == .busy && queuedSamples >= Self.wakeSamples) {
+        if sleeping == .idle || (sleeping == .busy && queuedSamples >= busyWakeSamples) {
             sleeping = .no  // one wake-up is enough; later commits find it awake
             queueLock.broadcast()
         }
@@ -173,7 +177,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         var busy = false
         while true {
             queueLock.lock()
-            if busy && queuedSamples < Self.wakeSamples && pendingRules == nil && !stopping {
+            if busy && queuedSamples < busyWakeSamples && pendingRules == nil && !stopping {
                 // The last drain had work: more is probably on its way. One pause, not a
                 // loop: a spurious or early wake-up just drains sooner.
                 sleeping = .busy

@@ -133,6 +133,24 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertLessThan(slowest, 0.5, "a batch waited for the idle timeout")
     }
 
+    /// A busy watch thread pauses between drains and is woken early only by a backlog;
+    /// batches that would take the queue past `maxQueuedSamples` are dropped. So the
+    /// backlog that wakes it must stay well below the limit, or a small limit would
+    /// drop batches while the thread sleeps with nothing to do.
+    func testABusyWatchThreadIsWokenBeforeItsQueueCanOverflow() throws {
+        let dir = NSTemporaryDirectory() + "seismo-watch-tests/" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(config: StoreConfig(dataDirectory: dir), logger: Self.quiet)
+        for limit in [1, 100, 20_000, 4_000_000] {
+            let p = try WatchPipeline(store: store, rules: RuleSet(rules: []), notifier: nil,
+                                      options: .init(maxQueuedSamples: limit), logger: Self.quiet)
+            XCTAssertLessThanOrEqual(p.busyWakeSamples, max(1, limit / 2), "limit \(limit)")
+            XCTAssertLessThanOrEqual(p.busyWakeSamples, WatchPipeline.wakeSamples)
+            XCTAssertGreaterThan(p.busyWakeSamples, 0)
+        }
+    }
+
     /// A group whose alert resolved goes back to being skipped while quiet (the
     /// evaluator ignores quiet scores of a resolved group), a firing one is not, and a
     /// second incident still fires and resolves.
