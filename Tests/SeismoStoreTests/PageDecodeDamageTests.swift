@@ -6,9 +6,9 @@ import Glibc
 import SeismoTestSupport
 
 /// Encoded pages come back from the spill file and the segment buffer's disk, so they
-/// may be damaged: the fast decoders (`decode`, `decodePair`) must then write only the
-/// rows the damaged mask calls present and never read past the page's bytes, whatever
-/// the bits say. Each damaged page is placed so that its last byte is the last one
+/// may be damaged: the decoders (`decode`, `decodePair`, and the reference `forEachCell`
+/// that reads use) must then neither trap nor read past the page's bytes, whatever the
+/// bits say, and the fast ones write only the rows the damaged mask calls present. Each damaged page is placed so that its last byte is the last one
 /// before an inaccessible memory page: a read past its end faults.
 @Suite struct PageDecodeDamageTests {
     /// `count` bytes ending exactly at a PROT_NONE page, for the life of `body`.
@@ -87,9 +87,19 @@ import SeismoTestSupport
             let b = Self.damagedPage(&rng)
             Self.withGuardedBytes(a) { ra in
                 Self.withGuardedBytes(b) { rb in
+                    // The reference reads damaged pages too (queries), and the fast
+                    // decoder still gives what it gives.
+                    var expectedTags = [UInt16](repeating: 0xBEEF, count: DensePage.rows)
+                    var expectedValues = [UInt64](repeating: 0xDEAD_BEEF, count: DensePage.rows)
+                    PageCodec.forEachCell(ra, rows: DensePage.rows) { row, tag, value in
+                        expectedTags[row] = tag
+                        expectedValues[row] = value
+                    }
                     reset()
                     PageCodec.decode(ra, rows: DensePage.rows, into: pages.0)
                     expectOnlyPresentRowsWritten(pages.0, Self.presentRows(a))
+                    #expect(Array(UnsafeBufferPointer(start: pages.0.tags, count: DensePage.rows)) == expectedTags)
+                    #expect(Array(UnsafeBufferPointer(start: pages.0.values, count: DensePage.rows)) == expectedValues)
                     reset()
                     PageCodec.decodePair(ra, into: pages.0, rb, into: pages.1)
                     expectOnlyPresentRowsWritten(pages.0, Self.presentRows(a))
