@@ -67,7 +67,9 @@ extension PageCodec {
     /// and each other at most 1 + 10 + 2 + 12 + 64 = 89, so the rows end before bit
     /// 74 + (DensePage.rows − 1) × 89, short of 8 × `maxEncodedBytes`; a load takes the
     /// 8 bytes from there, which the buffer's 8 bytes past `maxEncodedBytes` hold.
-    @inline(__always)
+    /// Transparent: `decodePair` calls it twice, and with `@inline(__always)` the
+    /// optimizer left the second call out of line.
+    @_transparent
     static func copyPadded(_ bytes: UnsafeRawBufferPointer, rows: Int,
                            to base: UnsafeMutableRawPointer) -> (present: UInt64, linear: Bool)? {
         var at = 0
