@@ -74,7 +74,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var lastDueCheck = Date.distantPast
     private var watchedCount = 0
     /// Set by a reload: the evaluator keeps the alert states of rules whose name is
-    /// unchanged, so groups created afterwards may have one (see `WatchGroup.mayHoldAlert`).
+    /// unchanged, so groups created afterwards may have one, which it is asked about
+    /// (see `WatchGroup.mayHoldAlert`). Before any reload it holds none for a new group.
     private var alertStatesMayExist = false
 
     // Shared with readers of `alerts()`.
@@ -123,6 +124,12 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         pendingRules = rules
         queueLock.broadcast()
         queueLock.unlock()
+    }
+
+    /// Each group's labels and whether it may hold an alert state (tests: read it only
+    /// while the pipeline is idle, as `waitIdle` leaves it).
+    var groupsMayHoldAlert: [(labels: [(name: String, value: String)], mayHoldAlert: Bool)] {
+        groups.map { ($0.labels, $0.mayHoldAlert) }
     }
 
     /// Active and recent alerts, for `GET /api/v1/alerts`.
@@ -365,8 +372,14 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g = existing
             } else {
                 g = groups.count
+                var kept = false
+                if alertStatesMayExist {
+                    evaluatorLock.lock()
+                    kept = evaluator.holdsState(rule: r, group: groupLabels)
+                    evaluatorLock.unlock()
+                }
                 groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore,
-                                         threshold: rule.threshold, mayHoldAlert: alertStatesMayExist))
+                                         threshold: rule.threshold, mayHoldAlert: kept))
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }

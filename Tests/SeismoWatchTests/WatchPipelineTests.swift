@@ -116,6 +116,32 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "\(pipeline.alerts())")
     }
 
+    /// After a reload a group starts out checked by the evaluator only if the evaluator
+    /// kept an alert state for it; the other groups' quiet scores are skipped, as before
+    /// any reload (the evaluator ignores them).
+    func testAfterAReloadOnlyGroupsWithAKeptAlertAreObservedWhileQuiet() throws {
+        let rules = RuleSet(rules: [AlertRule(
+            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
+            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])])
+        try start(rules)
+        for s in 0..<70 {
+            let wiggle = Double(s % 3) * 1000
+            let a = s < 60 ? 100e6 + wiggle : 100e6 + Double(s - 59) * 20e6
+            try write(Self.t0 + Int64(s), [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        XCTAssertEqual(pipeline.alerts().map(\.state), [.firing])
+        try pipeline.reload(rules)
+        for s in 70..<72 {
+            try write(Self.t0 + Int64(s), [(memory("a"), 300e6), (memory("b"), 100e6)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        let flags = Dictionary(uniqueKeysWithValues: pipeline.groupsMayHoldAlert.map {
+            ($0.labels.map { "\($0.name)=\($0.value)" }.joined(separator: ","), $0.mayHoldAlert)
+        })
+        XCTAssertEqual(flags, ["instance=a": true, "instance=b": false])
+    }
+
     /// The commit thread wakes an idle watch thread at the first batch, and a busy one
     /// pauses only briefly between drains: a batch is scored within milliseconds, not
     /// at the watch thread's one-second idle timeout.
