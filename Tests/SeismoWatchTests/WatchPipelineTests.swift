@@ -92,10 +92,9 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(scores[0].timestampsMs.count, 30, "one score per scored second after warm-up")
     }
 
-    /// A firing alert kept across a reload (same rule name) must still resolve: the
-    /// pipeline skips the evaluator for groups that never reached the threshold, and a
-    /// group created after a reload may belong to an alert the evaluator kept.
-    func testAnAlertKeptAcrossAReloadResolvesOnQuietData() throws {
+    /// Starts the pipeline with a Leak rule grouped by instance, and memory of instance
+    /// "a" ramping until its alert fires ("b" stays flat). Returns the rules.
+    private func startWithInstanceAFiring() throws -> RuleSet {
         let rules = RuleSet(rules: [AlertRule(
             name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
             forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])])
@@ -107,6 +106,14 @@ final class WatchPipelineTests: XCTestCase {
         }
         XCTAssertTrue(pipeline.waitIdle())
         XCTAssertEqual(pipeline.alerts().map(\.state), [.firing])
+        return rules
+    }
+
+    /// A firing alert kept across a reload (same rule name) must still resolve: the
+    /// pipeline skips the evaluator for groups that never reached the threshold, and a
+    /// group created after a reload may belong to an alert the evaluator kept.
+    func testAnAlertKeptAcrossAReloadResolvesOnQuietData() throws {
+        let rules = try startWithInstanceAFiring()
         try pipeline.reload(rules)
         // The detectors restart cold: a warm-up, then quiet scores that resolve the alert.
         for s in 70..<140 {
@@ -120,17 +127,7 @@ final class WatchPipelineTests: XCTestCase {
     /// kept an alert state for it; the other groups' quiet scores are skipped, as before
     /// any reload (the evaluator ignores them).
     func testAfterAReloadOnlyGroupsWithAKeptAlertAreObservedWhileQuiet() throws {
-        let rules = RuleSet(rules: [AlertRule(
-            name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
-            forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])])
-        try start(rules)
-        for s in 0..<70 {
-            let wiggle = Double(s % 3) * 1000
-            let a = s < 60 ? 100e6 + wiggle : 100e6 + Double(s - 59) * 20e6
-            try write(Self.t0 + Int64(s), [(memory("a"), a), (memory("b"), 100e6 - wiggle)])
-        }
-        XCTAssertTrue(pipeline.waitIdle())
-        XCTAssertEqual(pipeline.alerts().map(\.state), [.firing])
+        let rules = try startWithInstanceAFiring()
         try pipeline.reload(rules)
         for s in 70..<72 {
             try write(Self.t0 + Int64(s), [(memory("a"), 300e6), (memory("b"), 100e6)])
