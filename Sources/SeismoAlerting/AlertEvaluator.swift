@@ -111,6 +111,15 @@ public final class AlertEvaluator {
         }
     }
 
+    /// Whether `observe` would act on a quiet score of this group: it holds a pending or
+    /// firing state for it. A caller may skip `observe` for quiet scores of groups
+    /// without one (kept across `replaceRules` only for rules whose name is unchanged).
+    public func holdsState(rule: Int, group: [(name: String, value: String)]) -> Bool {
+        guard rules.indices.contains(rule),
+              let s = states[Self.key(rule: rules[rule].rule.name, group: group)] else { return false }
+        return s.state != .resolved
+    }
+
     /// Alerts still firing that must be re-sent now, resolved alerts re-sent while kept,
     /// and groups with no data for `staleAfter` resolved.
     public func due(now: Date) -> [Alert] {

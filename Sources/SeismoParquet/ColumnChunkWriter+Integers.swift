@@ -87,7 +87,9 @@ struct ConvertedIntegers {
     private(set) var count = 0
     private(set) var low = Int64.max
     private(set) var high = Int64.min
-    /// The values buffer of the column converted, to catch a `writeIntegers` of another.
+    /// The values buffer of the column converted, to catch a `writeIntegers` of another
+    /// column. Only where columns have buffers of their own: `write(columnNames:fill:)`
+    /// fills every column into the same one.
     private(set) var column: UnsafePointer<UInt64>?
 
     func deallocate() { values.deallocate() }

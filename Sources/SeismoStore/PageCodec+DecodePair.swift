@@ -5,19 +5,20 @@
 /// subtraction and an addition in Double on the previous two values). perf put the
 /// single-page decoder's time on those latencies, not on its instructions; the rows of
 /// two pages are independent, so taking them in turns lets the CPU run both chains at
-/// once. Output is exactly `decode`'s for each page (PageDecodeEquivalenceTests).
+/// once. Output is exactly `decode`'s for each page (PageDecodeEquivalenceTests); the
+/// steps are `decode`'s own (PageCodec+Decode.swift).
 extension PageCodec {
     /// Decodes two encoded full pages (`DensePage.rows` rows each) into `first` and
     /// `second`, as `decode(_:rows:into:)` does each.
     static func decodePair(_ a: UnsafeRawBufferPointer, into first: DensePage,
                            _ b: UnsafeRawBufferPointer, into second: DensePage) {
-        withUnsafeTemporaryAllocation(byteCount: 2 * (maxEncodedBytes + 8), alignment: 8) { padded in
+        withUnsafeTemporaryAllocation(byteCount: 2 * paddedBytes, alignment: 8) { padded in
             let base = padded.baseAddress!
             guard var x = PageRows(a, padded: base, into: first) else {
                 decode(b, rows: DensePage.rows, into: second)
                 return
             }
-            guard var y = PageRows(b, padded: base + maxEncodedBytes + 8, into: second) else {
+            guard var y = PageRows(b, padded: base + paddedBytes, into: second) else {
                 x.finish()
                 return
             }
@@ -45,66 +46,31 @@ private struct PageRows {
     var width: UInt64 = 0
     let page: DensePage
 
-    /// Copies the page into `padded` (`maxEncodedBytes + 8` bytes) and decodes its first
-    /// row; nil when no row is present (nothing to write).
+    /// Copies the page into `padded` (`PageCodec.paddedBytes` bytes) and decodes its
+    /// first row; nil when no row is present (nothing to write).
     @inline(__always)
     init?(_ bytes: UnsafeRawBufferPointer, padded base: UnsafeMutableRawPointer, into page: DensePage) {
-        var at = 0
-        let absent = PageCodec.readUVarint(bytes, at: &at)
-        guard at < bytes.count else { return nil }
-        let predictor = bytes[at]
-        at += 1
-        let present = ~absent & lowBits(DensePage.rows)
-        guard present != 0 else { return nil }
-        let length = Swift.min(bytes.count - at, PageCodec.maxEncodedBytes)
-        base.copyMemory(from: bytes.baseAddress! + at, byteCount: length)
-        // As in `decode`: zero bits past the end, and room for any row's longest read.
-        (base + length).initializeMemory(as: UInt8.self, repeating: 0, count: PageCodec.maxEncodedBytes + 8 - length)
+        guard let (present, linear) = PageCodec.copyPadded(bytes, rows: DensePage.rows, to: base) else { return nil }
         bits = BitWindow(UnsafeRawPointer(base))
-        linear = predictor == 1
+        self.linear = linear
         self.page = page
         mask = present
         let row = mask.trailingZeroBitCount
         mask &= mask &- 1
-        let high = bits.read(32)
-        p1 = high << 32 | bits.read(32)
+        (p1, tag) = PageCodec.readFirstRow(&bits)
         p2 = p1
-        tag = UInt16(truncatingIfNeeded: bits.read(PageCodec.tagBits))
         page.tags[row] = tag
         page.values[row] = p1
     }
 
-    /// Decodes the next present row (`mask` not empty); the row format as in `decodeRows`.
+    /// Decodes the next present row (`mask` not empty).
     @inline(__always)
     mutating func step() {
         let row = mask.trailingZeroBitCount
         mask &= mask &- 1
-        let predicted: UInt64
-        if linear && !secondRow {
-            let last = Double(bitPattern: p1)
-            predicted = (last + (last - Double(bitPattern: p2))).bitPattern
-        } else {
-            predicted = p1
-        }
+        let predicted = PageCodec.predict(linear: linear && !secondRow, p1, p2)
         secondRow = false
-        var w = bits.window()
-        if w & (1 << 63) != 0 {
-            tag = UInt16(truncatingIfNeeded: (w >> 53) & 0x3FF)
-            bits.position &+= 1 + PageCodec.tagBits
-            w = bits.window()
-        } else {
-            bits.position &+= 1
-            w &<<= 1
-        }
-        let nonzero = w >> 63
-        let fresh = (w >> 62) & nonzero
-        let freshLead = (w >> 56) & 63
-        let freshWidth = ((w >> 50) & 63) + 1
-        lead = fresh != 0 ? freshLead : lead
-        width = fresh != 0 ? freshWidth : width
-        bits.position &+= Int(1 &+ nonzero &+ fresh &* 12)
-        let residual = bits.read(Int(nonzero != 0 ? width : 0))
-        let value = predicted ^ (residual &<< (64 &- lead &- width))
+        let value = PageCodec.readRow(&bits, predicted: predicted, tag: &tag, lead: &lead, width: &width)
         page.tags[row] = tag
         page.values[row] = value
         p2 = p1

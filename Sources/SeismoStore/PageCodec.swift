@@ -224,6 +224,7 @@ enum PageCodec {
     static func forEachCell(_ bytes: UnsafeRawBufferPointer, rows: Int, _ body: (Int, UInt16, UInt64) -> Void) {
         var at = 0
         let absent = readUVarint(bytes, at: &at)
+        guard at < bytes.count else { return }  // damaged: no predictor byte, so no rows
         let predictor = bytes[at]
         at += 1
         var bits = BitReader(bytes, from: at)
@@ -262,7 +263,9 @@ enum PageCodec {
                         windowLead = Int(window >> 6)
                         windowWidth = Int(window & 0x3F) + 1
                     }
-                    value = predicted ^ (bits.read(windowWidth) << UInt64(64 - windowLead - windowWidth))
+                    // On a damaged page lead + width may pass 64: the masking shift makes
+                    // that a wrong value, as in `decode`, where a conversion would trap.
+                    value = predicted ^ (bits.read(windowWidth) &<< UInt64(truncatingIfNeeded: 64 - windowLead - windowWidth))
                 }
             }
             body(row, tag, value)

@@ -207,51 +207,37 @@ final class SeriesColumn {
     }
 
     /// The newest version of every page overlapping `rows`, in page order, with `body`
-    /// called while the encoded ones are readable: dense, then frozen in memory, then the
-    /// spilled blobs newest first. The blobs are read once into buffers kept until `body`
-    /// returns, so a call allocates a handful of buffers, not one per page.
+    /// called while the encoded ones are readable (`forEachNewestPage` finds them).
     private func withNewestPages(rows: Range<Int>, cursor: ColumnCursor, spill: SpillFile?, mapping: SpillMapping? = nil,
                                  _ body: ([(index: Int, source: PageSource)]) -> Void) {
         let firstPage = rows.lowerBound >> DensePage.shift
         let lastPage = (rows.upperBound - 1) >> DensePage.shift
-        // One slot per page in range, filled by the first (newest) version found: page
-        // order comes from the slots, not from sorting (the spilled blobs come newest
-        // first, so the pages arrive out of order; sorting them was ~7 % of the seal).
+        // One slot per page in range: page order comes from the slots, not from sorting
+        // (the spilled blobs come newest first, so the pages arrive out of order; sorting
+        // them was ~7 % of the seal).
         var slots = [PageSource?](repeating: nil, count: lastPage - firstPage + 1)
         var found = 0
-        func take(_ index: Int, _ source: PageSource) {
-            guard index >= firstPage && index <= lastPage, case .none = slots[index - firstPage] else { return }
+        forEachNewestPage(rows: rows, cursor: cursor, spill: spill, mapping: mapping, { index, source in
             slots[index - firstPage] = source
             found += 1
-        }
-        for t in thawed { take(t.index, .dense(t.page)) }
-        if let c = cursor.page { take(Int(cursor.index), .dense(c)) }
-        let stored = frozen.records
-        frozen.forEachRecord { index, at in take(index, .encoded(UnsafeRawBufferPointer(rebasing: stored[at.payload]))) }
-        var blobs: [UnsafeMutableRawPointer] = []
-        defer { for b in blobs { b.deallocate() } }
-        if let spill {
-            forEachSpilledBlob(spill, mapping: mapping, buffers: &blobs) { records in
-                FrozenPages.forEachRecord(in: records) { index, at in
-                    take(index, .encoded(UnsafeRawBufferPointer(rebasing: records[at.payload])))
-                }
-                return true
+        }, finish: {
+            var pages: [(index: Int, source: PageSource)] = []
+            pages.reserveCapacity(found)
+            for (k, slot) in slots.enumerated() {
+                if let source = slot { pages.append((firstPage + k, source)) }
             }
-        }
-        var pages: [(index: Int, source: PageSource)] = []
-        pages.reserveCapacity(found)
-        for (k, slot) in slots.enumerated() {
-            if let source = slot { pages.append((firstPage + k, source)) }
-        }
-        body(pages)
+            body(pages)
+        })
     }
 
     /// Calls `body(index, source)` once for every page overlapping `rows`, with its newest
     /// version, in no set order: dense, then frozen in memory, then the spilled blobs
     /// newest first, a page taken where it is first met (a bit per page in range says
-    /// which were). Encoded sources stay readable until `body` returns. Stops reading
-    /// older blobs once every page in range was met. `finish` is called last, while the
-    /// sources are still readable.
+    /// which were). Encoded sources stay readable until `finish` has returned, not just
+    /// until `body` returns: `copyCells` holds one page back to decode it with the next.
+    /// The spilled blobs are read once each into buffers freed at the end, so a call
+    /// allocates a handful of buffers, not one per page. Stops reading older blobs once
+    /// every page in range was met. `finish` is called last.
     ///
     /// `withNewestPages` orders the pages for readers that need it; the seal's
     /// `copyCells` writes each page's rows where they belong, so it takes them as they

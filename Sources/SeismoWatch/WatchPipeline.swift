@@ -45,11 +45,14 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var idle = true
     /// How the watch thread sleeps, if it does (guarded by `queueLock`): the commit
     /// thread wakes an idle one at the first batch, a busy one only once a backlog of
-    /// `wakeSamples` has queued up (see `run`).
+    /// `busyWakeSamples` has queued up (see `run`).
     private var sleeping = Sleep.no
     private enum Sleep { case no, idle, busy }
     /// Queued samples at which a busy watch thread is woken before its pause ends.
     static let wakeSamples = 16_384
+    /// `wakeSamples`, or half of `maxQueuedSamples` if that is less: batches past the
+    /// limit are dropped, and none should be while the thread pauses with work queued.
+    let busyWakeSamples: Int
     /// The pause of a busy watch thread between drains. While ingest is busy the thread
     /// was woken for every group commit (hundreds per second), each wake-up a futex
     /// wake on the commit thread and a context switch here, and it scored one batch per
@@ -71,7 +74,8 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
     private var lastDueCheck = Date.distantPast
     private var watchedCount = 0
     /// Set by a reload: the evaluator keeps the alert states of rules whose name is
-    /// unchanged, so groups created afterwards may have one (see `WatchGroup.mayHoldAlert`).
+    /// unchanged, so groups created afterwards may have one, which it is asked about
+    /// (see `WatchGroup.mayHoldAlert`). Before any reload it holds none for a new group.
     private var alertStatesMayExist = false
 
     // Shared with readers of `alerts()`.
@@ -85,6 +89,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         self.store = store
         self.notifier = notifier
         self.options = options
+        busyWakeSamples = max(1, min(Self.wakeSamples, options.maxQueuedSamples / 2))
         self.logger = logger
         self.rules = try CompiledRules(rules)
         evaluator = AlertEvaluator(rules: rules, generatorURL: options.generatorURL)
@@ -119,6 +124,12 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         pendingRules = rules
         queueLock.broadcast()
         queueLock.unlock()
+    }
+
+    /// Each group's labels and whether it may hold an alert state (tests: read it only
+    /// while the pipeline is idle, as `waitIdle` leaves it).
+    var groupsMayHoldAlert: [(labels: [(name: String, value: String)], mayHoldAlert: Bool)] {
+        groups.map { ($0.labels, $0.mayHoldAlert) }
     }
 
     /// Active and recent alerts, for `GET /api/v1/alerts`.
@@ -160,7 +171,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         queue.append(samples)
         queuedSamples += n
         metrics.queueLength.record(queue.count)
-        if sleeping == .idle || (sleeping == .busy && queuedSamples >= Self.wakeSamples) {
+        if sleeping == .idle || (sleeping == .busy && queuedSamples >= busyWakeSamples) {
             sleeping = .no  // one wake-up is enough; later commits find it awake
             queueLock.broadcast()
         }
@@ -173,7 +184,7 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
         var busy = false
         while true {
             queueLock.lock()
-            if busy && queuedSamples < Self.wakeSamples && pendingRules == nil && !stopping {
+            if busy && queuedSamples < busyWakeSamples && pendingRules == nil && !stopping {
                 // The last drain had work: more is probably on its way. One pause, not a
                 // loop: a spurious or early wake-up just drains sooner.
                 sleeping = .busy
@@ -361,8 +372,14 @@ public final class WatchPipeline: StoreObserver, @unchecked Sendable {
                 g = existing
             } else {
                 g = groups.count
+                var kept = false
+                if alertStatesMayExist {
+                    evaluatorLock.lock()
+                    kept = evaluator.holdsState(rule: r, group: groupLabels)
+                    evaluatorLock.unlock()
+                }
                 groups.append(WatchGroup(rule: r, ruleName: rule.name, labels: groupLabels, combination: rule.groupScore,
-                                         threshold: rule.threshold, mayHoldAlert: alertStatesMayExist))
+                                         threshold: rule.threshold, mayHoldAlert: kept))
                 groupIndex[key] = g
                 metrics.groups.record(groups.count)
             }

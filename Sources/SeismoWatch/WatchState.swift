@@ -61,7 +61,8 @@ struct WatchGroup {
     /// reads no other table.
     let threshold: Double
     /// Whether the alert evaluator may hold a state (pending, firing) for this group.
-    /// It can only gain one from a score at or above the threshold, and until then
+    /// A new group starts with one only if a reload kept it (`classify` asks the
+    /// evaluator). It can only gain one from a score at or above the threshold, and until then
     /// it ignores the group's scores (AlertEvaluator.observe returns at once for a
     /// quiet group without state): so until the first such score the pipeline skips
     /// the call, and with it the top series' label lookup, the evaluator's lock and

@@ -9,7 +9,7 @@ final class GroupScorerTests: XCTestCase {
         for combination in GroupScorer.Combination.allCases {
             var a = GroupScorer(memberCount: 50, combination: combination)
             var b = a
-            var rng = SystemRandomNumberGenerator()
+            var rng = SplitMix(state: 2026_12_01)  // seeded: a failure names a step that reproduces
             var second: Int64 = 1_000
             for step in 0..<40_000 {
                 if step % 97 == 0 { second += Int64.random(in: 1...3, using: &rng) }

@@ -7,16 +7,7 @@ import Testing
 @Suite struct WALSampleCursorTests {
     typealias Sample = (id: UInt32, t: Int64, bits: UInt64)
 
-    func deltaPayload(_ samples: [Sample]) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: 1 + samples.count * WALSamples.DeltaWriter.maxBytes)
-        out[0] = WALSamples.deltaRecord
-        var n = 1
-        var writer = WALSamples.DeltaWriter()
-        out.withUnsafeMutableBytes { p in
-            for s in samples { n += writer.write(id: s.id, timestampMs: s.t, valueBits: s.bits, at: p.baseAddress! + n) }
-        }
-        return Array(out[..<n])
-    }
+    func deltaPayload(_ samples: [Sample]) -> [UInt8] { WALSamplesTests().deltaPayload(samples) }
 
     func plainPayload(_ samples: [Sample]) -> [UInt8] {
         var out: [UInt8] = [WALSamples.plainRecord]

@@ -92,10 +92,9 @@ final class WatchPipelineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(scores[0].timestampsMs.count, 30, "one score per scored second after warm-up")
     }
 
-    /// A firing alert kept across a reload (same rule name) must still resolve: the
-    /// pipeline skips the evaluator for groups that never reached the threshold, and a
-    /// group created after a reload may belong to an alert the evaluator kept.
-    func testAnAlertKeptAcrossAReloadResolvesOnQuietData() throws {
+    /// Starts the pipeline with a Leak rule grouped by instance, and memory of instance
+    /// "a" ramping until its alert fires ("b" stays flat). Returns the rules.
+    private func startWithInstanceAFiring() throws -> RuleSet {
         let rules = RuleSet(rules: [AlertRule(
             name: "Leak", selectors: [try SeriesSelector.parse("memory_bytes")], threshold: 0.9,
             forSeconds: 1, resolveThreshold: 0.5, resolveForSeconds: 3, groupBy: ["instance"])])
@@ -107,6 +106,14 @@ final class WatchPipelineTests: XCTestCase {
         }
         XCTAssertTrue(pipeline.waitIdle())
         XCTAssertEqual(pipeline.alerts().map(\.state), [.firing])
+        return rules
+    }
+
+    /// A firing alert kept across a reload (same rule name) must still resolve: the
+    /// pipeline skips the evaluator for groups that never reached the threshold, and a
+    /// group created after a reload may belong to an alert the evaluator kept.
+    func testAnAlertKeptAcrossAReloadResolvesOnQuietData() throws {
+        let rules = try startWithInstanceAFiring()
         try pipeline.reload(rules)
         // The detectors restart cold: a warm-up, then quiet scores that resolve the alert.
         for s in 70..<140 {
@@ -114,6 +121,22 @@ final class WatchPipelineTests: XCTestCase {
         }
         XCTAssertTrue(pipeline.waitIdle())
         XCTAssertEqual(pipeline.alerts().map(\.state), [.resolved], "\(pipeline.alerts())")
+    }
+
+    /// After a reload a group starts out checked by the evaluator only if the evaluator
+    /// kept an alert state for it; the other groups' quiet scores are skipped, as before
+    /// any reload (the evaluator ignores them).
+    func testAfterAReloadOnlyGroupsWithAKeptAlertAreObservedWhileQuiet() throws {
+        let rules = try startWithInstanceAFiring()
+        try pipeline.reload(rules)
+        for s in 70..<72 {
+            try write(Self.t0 + Int64(s), [(memory("a"), 300e6), (memory("b"), 100e6)])
+        }
+        XCTAssertTrue(pipeline.waitIdle())
+        let flags = Dictionary(uniqueKeysWithValues: pipeline.groupsMayHoldAlert.map {
+            ($0.labels.map { "\($0.name)=\($0.value)" }.joined(separator: ","), $0.mayHoldAlert)
+        })
+        XCTAssertEqual(flags, ["instance=a": true, "instance=b": false])
     }
 
     /// The commit thread wakes an idle watch thread at the first batch, and a busy one
@@ -131,6 +154,24 @@ final class WatchPipelineTests: XCTestCase {
             slowest = max(slowest, Date().timeIntervalSince(started))
         }
         XCTAssertLessThan(slowest, 0.5, "a batch waited for the idle timeout")
+    }
+
+    /// A busy watch thread pauses between drains and is woken early only by a backlog;
+    /// batches that would take the queue past `maxQueuedSamples` are dropped. So the
+    /// backlog that wakes it must stay well below the limit, or a small limit would
+    /// drop batches while the thread sleeps with nothing to do.
+    func testABusyWatchThreadIsWokenBeforeItsQueueCanOverflow() throws {
+        let dir = NSTemporaryDirectory() + "seismo-watch-tests/" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(config: StoreConfig(dataDirectory: dir), logger: Self.quiet)
+        for limit in [1, 100, 20_000, 4_000_000] {
+            let p = try WatchPipeline(store: store, rules: RuleSet(rules: []), notifier: nil,
+                                      options: .init(maxQueuedSamples: limit), logger: Self.quiet)
+            XCTAssertLessThanOrEqual(p.busyWakeSamples, max(1, limit / 2), "limit \(limit)")
+            XCTAssertLessThanOrEqual(p.busyWakeSamples, WatchPipeline.wakeSamples)
+            XCTAssertGreaterThan(p.busyWakeSamples, 0)
+        }
     }
 
     /// A group whose alert resolved goes back to being skipped while quiet (the
